@@ -1,0 +1,116 @@
+"""The ``mer`` command: data, features, evaluate, book."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from . import config
+
+app = typer.Typer(help="MER Companion: datasets, features, evaluation and the book.", no_args_is_help=True,
+                  add_completion=False)
+data_app = typer.Typer(help="Generate and check datasets.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+@data_app.command("synth")
+def data_synth(out: Optional[Path] = typer.Option(None, help="Output folder (default: <data dir>/synthetic_mer)."),
+               seed: int = typer.Option(0, help="Seed: same seed, byte-identical corpus."),
+               data_dir: Optional[Path] = typer.Option(None, help="Data directory or search path (default: $MER_DATA_DIR or ./data).")):
+    """Generate the deterministic synthetic corpus (a simulation, labelled as such)."""
+    from .datasets import synthetic
+
+    target = out or config.locate(synthetic.DIRNAME, data_dir)
+    path = synthetic.generate(target, seed=seed)
+    typer.echo(f"synthetic corpus (seed {seed}) in {path}: {len(synthetic.load(path))} clips")
+
+
+@data_app.command("check")
+def data_check(data_dir: Optional[Path] = typer.Option(None, help="Data directory or search path (default: $MER_DATA_DIR or ./data).")):
+    """List which datasets are present in the data directory and whether they are valid."""
+    from .datasets import status
+
+    typer.echo("data search path: " + ", ".join(str(d) for d in config.data_dirs(data_dir)))
+    table = status(data_dir)
+    for row in table.itertuples():
+        typer.echo(f"  {row.dataset:<12} {row.state:<8} {row.detail}")
+
+
+@app.command("evaluate")
+def evaluate(features: Path = typer.Option(..., help="CSV: one row per clip, numeric feature columns."),
+             label: str = typer.Option(..., help="Label column."),
+             id_column: Optional[str] = typer.Option(None, "--id", help="Identifier column (not a feature)."),
+             group: Optional[str] = typer.Option(None, help="Group column (e.g. song) kept within one fold."),
+             model: str = typer.Option("rbf_svm", help="Classifier name (see mer_core.models.CLASSIFIERS)."),
+             cv: str = typer.Option("10x10", help="Protocol: KxR or holdoutA-B-CxR."),
+             seed: int = typer.Option(0),
+             n_jobs: int = typer.Option(1, help="Folds in parallel."),
+             as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")):
+    """Cross-validate a classifier on any features table."""
+    import numpy as np
+
+    from .datasets.base import DatasetError
+    from .datasets.tabular import load_features
+    from .evaluation import cross_validate, make_splits, summarize
+    from .models import CLASSIFIERS, make_classifier
+
+    if model not in CLASSIFIERS:
+        _fail(f"unknown model {model!r}; choose one of {', '.join(CLASSIFIERS)}")
+    try:
+        data = load_features(features, label, id_column=id_column, group_column=group)
+        make_splits(data.y, cv, groups=data.groups, seed=seed)  # validates protocol and class sizes first
+    except (DatasetError, ValueError) as err:
+        _fail(str(err))
+    result = cross_validate(make_classifier(model, random_state=seed), data.X, data.y, groups=data.groups,
+                            cv=cv, seed=seed, n_jobs=n_jobs, progress=not as_json, method=model,
+                            features=Path(features).name)
+    summary = summarize(result.records).set_index("metric")
+    out = {"model": model, "protocol": cv, "seed": seed, "n_samples": int(len(data.y)),
+           "n_features": len(data.names), "n_classes": int(len(np.unique(data.y))),
+           "n_folds": int(result.records["fold"].nunique())}
+    for metric in ("f1_macro", "accuracy", "precision_macro", "recall_macro"):
+        out[f"{metric}_mean"] = float(summary.loc[metric, "mean"])
+        out[f"{metric}_std"] = float(summary.loc[metric, "std"])
+    if as_json:
+        typer.echo(json.dumps(out))
+    else:
+        for k, v in out.items():
+            typer.echo(f"{k:>22}: {v:.4f}" if isinstance(v, float) else f"{k:>22}: {v}")
+
+
+@app.command("book")
+def book(profile: str = typer.Option("cpu", help="Run profile: smoke, cpu or paper."),
+         data_dir: Optional[Path] = typer.Option(None, help="Data directory or search path (default: $MER_DATA_DIR or ./data)."),
+         seed: int = typer.Option(0),
+         only: Optional[list[str]] = typer.Option(None, help="Execute only these notebooks (repeatable)."),
+         build: bool = typer.Option(True, help="Build the HTML book after executing.")):
+    """Execute every notebook with papermill, then build the Jupyter Book into _build/html."""
+    from .book import build_html, execute_notebooks
+
+    try:
+        config.check_profile(profile)
+    except ValueError as err:
+        _fail(str(err))
+    search_path = os.pathsep.join(str(d) for d in config.data_dirs(data_dir))
+    failures = execute_notebooks(profile=profile, data_dir=search_path, seed=seed, only=only)
+    if failures:
+        _fail(f"{len(failures)} notebook(s) failed: {', '.join(failures)}")
+    if build:
+        build_html()
+
+
+def main() -> None:  # console-script entry point
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

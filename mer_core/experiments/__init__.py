@@ -1,0 +1,1 @@
+"""One module per paper: the protocols that combine datasets, features, models and evaluation."""

@@ -1,0 +1,49 @@
+import warnings
+
+import numpy as np
+import pandas as pd
+import soundfile as sf
+
+from mer_core.features import extract
+from mer_core.features.spectral import LogMel, MFCCStats
+
+
+def _tracks(paths):
+    return pd.DataFrame({"track_id": [p.stem for p in paths], "path": [str(p) for p in paths]})
+
+
+def test_extract_cache_and_failures(wav, tmp_path):
+    good = [wav(f"a{i}.wav", freq=200 + 100 * i) for i in range(3)]
+    silent = tmp_path / "silent.wav"
+    sf.write(silent, np.zeros(22050), 22050)
+    corrupt = tmp_path / "corrupt.wav"
+    corrupt.write_bytes(b"RIFF....garbage")
+    tracks = _tracks([good[0], silent, good[1], corrupt, good[2]])
+    cache = tmp_path / "cache"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        first = extract(tracks, MFCCStats(), cache_dir=cache, n_jobs=2, progress=False)
+    assert first.X.shape == (3, 80) and first.n_failed == 2
+    assert list(first.tracks["track_id"]) == ["a0", "a1", "a2"]
+    assert set(first.failures["track_id"]) == {"silent", "corrupt"}
+    assert any("skipped 2 of 5" in str(w.message) for w in caught)
+    assert "silent" in first.summary()
+    assert len(list((cache / "mfcc_stats").glob("*.npy"))) == 3
+
+    # second run: served from the cache, identical; a renamed file keeps its entry (content hash)
+    good[0].rename(tmp_path / "renamed.wav")
+    again = extract(_tracks([tmp_path / "renamed.wav", good[1], good[2]]), MFCCStats(), cache_dir=cache,
+                    progress=False)
+    np.testing.assert_array_equal(again.X, first.X)
+    assert len(list((cache / "mfcc_stats").glob("*.npy"))) == 3
+
+    # another parameter value is another cache key
+    extract(_tracks(good[1:]), MFCCStats(n_mfcc=13), cache_dir=cache, progress=False)
+    assert len(list((cache / "mfcc_stats").glob("*.npy"))) == 5
+
+
+def test_logmel_shape(wav, tmp_path):
+    mel = LogMel(duration=2.0)
+    out = extract(_tracks([wav("x.wav", seconds=1.0)]), mel, cache=False, progress=False)
+    assert out.X.shape == (1, 96, mel.n_frames)
+    assert np.isfinite(out.X).all() and out.X.max() <= 0 + 1e-3 + 20 * np.log10(96)
