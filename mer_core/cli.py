@@ -15,6 +15,10 @@ app = typer.Typer(help="MER Companion: datasets, features, evaluation and the bo
                   add_completion=False)
 data_app = typer.Typer(help="Generate and check datasets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+features_app = typer.Typer(help="List extractors and fill the feature cache.", no_args_is_help=True)
+app.add_typer(features_app, name="features")
+weights_app = typer.Typer(help="Pretrained weights that PyPI wheels ship.", no_args_is_help=True)
+app.add_typer(weights_app, name="weights")
 
 
 def _fail(message: str) -> None:
@@ -43,6 +47,45 @@ def data_check(data_dir: Optional[Path] = typer.Option(None, help="Data director
     table = status(data_dir)
     for row in table.itertuples():
         typer.echo(f"  {row.dataset:<12} {row.state:<8} {row.detail}")
+
+
+@features_app.command("list")
+def features_list():
+    """Every extractor with its output dimension and whether its real weights are available."""
+    from .features.registry import describe
+
+    typer.echo(describe().to_string(index=False))
+
+
+@features_app.command("extract")
+def features_extract(dataset: str = typer.Option(..., help="Dataset: synthetic or 4q."),
+                     extractor: str = typer.Option(..., help="Extractor name (see `mer features list`)."),
+                     data_dir: Optional[Path] = typer.Option(None, help="Data directory or search path."),
+                     n_jobs: Optional[int] = typer.Option(None, help="Worker processes (default: all cores).")):
+    """Extract one feature set for every clip of a dataset into the cache (progress bar, failures counted)."""
+    from .datasets import load_dataset
+    from .features import MissingWeightsError, extract
+    from .features.registry import get
+
+    try:
+        tracks = load_dataset(dataset, data_dir)
+        ex = get(extractor)
+        if ex.requires_weights and not ex.weights_available():
+            raise MissingWeightsError(f"{extractor}: pretrained weights are not in {config.weights_dir()}; "
+                                      "run `mer weights fetch` (or see `mer features list`)")
+    except (KeyError, ValueError, RuntimeError) as err:
+        _fail(str(err))
+    result = extract(tracks, ex, n_jobs=n_jobs)
+    typer.echo(result.summary())
+
+
+@weights_app.command("fetch")
+def weights_fetch():
+    """Fetch the pretrained weights shipped in PyPI wheels (musicnn, aisfx) into the weights directory."""
+    from .weights import FETCHERS
+
+    for name, fetch in FETCHERS.items():
+        typer.echo(f"{name}: {fetch()}")
 
 
 @app.command("evaluate")

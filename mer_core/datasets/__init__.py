@@ -39,4 +39,18 @@ def status(data_dir: str | Path | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["dataset", "state", "detail"])
 
 
-__all__ = ["QUADRANTS", "DatasetError", "status", "va_to_quadrant", "validate_tracks"]
+def load_dataset(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
+    """Tracks table of an audio dataset by name (``synthetic`` or ``4q``) from the data search path.
+
+    Used by: ``mer features extract``, notebooks/features.ipynb.
+    """
+    from . import fourq, synthetic
+
+    loaders = {"synthetic": (synthetic.DIRNAME, synthetic.load), "4q": (fourq.DIRNAME, fourq.load)}
+    if name not in loaders:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(loaders)}")
+    dirname, loader = loaders[name]
+    return loader(locate(dirname, data_dir))
+
+
+__all__ = ["load_dataset", "QUADRANTS", "DatasetError", "status", "va_to_quadrant", "validate_tracks"]

@@ -38,6 +38,10 @@ class LogMel(Extractor):
         self.duration = duration
 
     @property
+    def dim(self) -> int:
+        return self.n_mels * self.n_frames
+
+    @property
     def n_frames(self) -> int:
         return 1 + int(round(self.duration * self.sr)) // self.hop_length
 
@@ -87,3 +91,6 @@ class MFCCStats(Extractor):
             raise ValueError(f"clip too short for MFCC deltas ({mfcc.shape[1]} frames)")
         delta = librosa.feature.delta(mfcc, width=width)
         return np.concatenate([mfcc.mean(1), mfcc.std(1), delta.mean(1), delta.std(1)])
+
+
+EXTRACTORS = {"mfcc_stats": MFCCStats, "logmel": LogMel}

@@ -43,7 +43,7 @@ def _base_classifier(name: str, random_state: int):
     if name == "knn":
         return KNeighborsClassifier(n_neighbors=5)
     if name == "linear_svm":
-        return SVC(kernel="linear", C=1.0, probability=False, random_state=random_state)
+        return SVC(kernel="linear", C=1.0, random_state=random_state)
     if name == "rbf_svm":
         return SVC(kernel="rbf", C=1.0, gamma="scale", random_state=random_state)
     if name == "gaussian_process":

@@ -1,0 +1,60 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from mer_core.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def features_csv(tmp_path):
+    rng = np.random.default_rng(0)
+    y = np.repeat(["Q1", "Q2", "Q3", "Q4"], 15)
+    X = rng.normal(size=(60, 5)) + np.repeat(np.eye(4, 5) * 3, 15, axis=0)
+    table = pd.DataFrame(X, columns=[f"f{i}" for i in range(5)])
+    table.insert(0, "SongID", [f"MT{i:06d}" for i in range(60)])
+    table["Quadrant"] = y
+    path = tmp_path / "features.csv"
+    table.to_csv(path, index=False)
+    return path, table
+
+
+def test_evaluate_json(features_csv):
+    path, _ = features_csv
+    result = runner.invoke(app, ["evaluate", "--features", str(path), "--label", "Quadrant", "--id", "SongID",
+                                 "--model", "linear_svm", "--cv", "3x2", "--seed", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["n_samples"] == 60 and out["n_classes"] == 4 and out["n_folds"] == 6
+    assert 0.8 < out["f1_macro_mean"] <= 1.0 and out["f1_macro_std"] >= 0 and "accuracy_mean" in out
+    again = json.loads(runner.invoke(app, ["evaluate", "--features", str(path), "--label", "Quadrant", "--id",
+                                           "SongID", "--model", "linear_svm", "--cv", "3x2", "--seed", "1",
+                                           "--json"]).stdout)
+    assert again == out
+
+
+@pytest.mark.parametrize("edit, args, message", [
+    (None, ["--label", "Mood", "--id", "SongID"], "no column 'Mood'"),
+    (None, ["--label", "Quadrant"], "'SongID' is not numeric"),
+    (lambda t: t.assign(f1=t["f1"].where(t.index != 3)), ["--label", "Quadrant", "--id", "SongID"], "NaN"),
+    (lambda t: t.assign(Quadrant=np.where(t.index < 2, "Q5", t["Quadrant"])),
+     ["--label", "Quadrant", "--id", "SongID"], "samples per class"),
+    (None, ["--label", "Quadrant", "--id", "SongID", "--model", "xgboost"], "unknown model"),
+])
+def test_evaluate_bad_inputs(features_csv, edit, args, message):
+    path, table = features_csv
+    if edit is not None:
+        edit(table).to_csv(path, index=False)
+    result = runner.invoke(app, ["evaluate", "--features", str(path), *args, "--cv", "3x1", "--json"])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_data_check_reports_absent(tmp_path):
+    result = runner.invoke(app, ["data", "check", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0
+    assert "4q" in result.output and "absent" in result.output
