@@ -79,6 +79,24 @@ def features_extract(dataset: str = typer.Option(..., help="Dataset: synthetic o
     typer.echo(result.summary())
 
 
+@features_app.command("benchmark")
+def features_benchmark(dataset: str = typer.Option("4q", help="Dataset: synthetic or 4q."),
+                       extractor: Optional[list[str]] = typer.Option(None, help="Extractors (default: the chapter's)."),
+                       data_dir: Optional[Path] = typer.Option(None, help="Data directory or search path."),
+                       n_jobs: Optional[int] = typer.Option(None, help="Worker processes (default: all cores)."),
+                       out: Path = typer.Option(Path("book/results/feature_benchmark.csv"), help="CSV to write.")):
+    """Time every extractor over a dataset, cold and from cache; write a CSV naming the machine."""
+    from . import benchmark
+    from .datasets import load_dataset
+    from .experiments.features import FEATURE_SETS
+
+    table = benchmark.run(load_dataset(dataset, data_dir), extractor or list(FEATURE_SETS), n_jobs=n_jobs,
+                          dataset=dataset)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False)
+    typer.echo(table.drop(columns=["machine"], errors="ignore").to_string(index=False))
+
+
 @weights_app.command("fetch")
 def weights_fetch():
     """Fetch the pretrained weights shipped in PyPI wheels (musicnn, aisfx) into the weights directory."""

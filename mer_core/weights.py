@@ -139,5 +139,64 @@ def fetch_musicnn(weights_dir: str | os.PathLike | None = None) -> Path:
     return target
 
 
-FETCHERS = {"musicnn": fetch_musicnn}
+AISFX_VERSION = "0.1.2"
+AISFX_WHEEL_SHA256 = "bfe219950715af179e9a1653e7117cc1852baef267cd6596c42cad74afe1d194"
+"""SHA-256 of ``aisfx-0.1.2-py2.py3-none-any.whl`` as published on PyPI."""
+AISFX_CHECKPOINT_SHA256 = "499ea75909c932a2f94c35fa722fa4fabc5bcb7e84917209cc5f7402627b7eb5"
+"""SHA-256 of ``aisfx/models/checkpoint.pth`` inside that wheel (also listed in its RECORD)."""
+_AISFX_MEMBERS = {
+    "aisfx/models/checkpoint.pth": "checkpoint.pth",
+    # the package's own model code, used only by the port-equivalence test
+    "aisfx/models/cnn2d.py": "cnn2d.py",
+    # CC BY 4.0 asks that the licence travel with the weights
+    f"aisfx-{AISFX_VERSION}.dist-info/licenses/LICENSE": "LICENSE",
+}
+
+
+
+def aisfx_dir(weights_dir: str | os.PathLike | None = None) -> Path:
+    """Folder of the aiSFX files: ``<weights_dir>/aisfx-0.1.2``."""
+    return default_weights_dir(weights_dir) / f"aisfx-{AISFX_VERSION}"
+
+
+def install_aisfx_wheel(wheel: Path, target: Path, wheel_sha256: str = AISFX_WHEEL_SHA256) -> Path:
+    """Check the wheel's SHA-256 and extract the checkpoint (and its companions) into ``target``."""
+    digest = sha256_file(wheel)
+    if digest != wheel_sha256:
+        raise ValueError(f"{wheel.name}: SHA-256 {digest} differs from the pinned {wheel_sha256}")
+    target.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(wheel) as zf:
+        for member, name in _AISFX_MEMBERS.items():
+            tmp = target / f".{name}.{os.getpid()}.tmp"
+            with zf.open(member) as src, open(tmp, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            os.replace(tmp, target / name)
+    checkpoint = target / "checkpoint.pth"
+    if sha256_file(checkpoint) != AISFX_CHECKPOINT_SHA256:
+        raise ValueError(f"{checkpoint}: checkpoint SHA-256 differs from the pinned one")
+    return checkpoint
+
+
+def fetch_aisfx(weights_dir: str | os.PathLike | None = None) -> Path:
+    """Put the aiSFX checkpoint in ``<weights_dir>/aisfx-0.1.2/`` and return that folder.
+
+    Downloads the pinned wheel ``aisfx==0.1.2`` from PyPI with pip (no dependencies, into a
+    temporary folder), verifies its SHA-256, and extracts only ``checkpoint.pth``, the model
+    source ``cnn2d.py`` (for the port-equivalence test) and the licence (the weights are
+    CC BY 4.0, Ma & Lerch). Does nothing when a checkpoint with the pinned SHA-256 is there.
+
+    Used by: ``make setup`` (through ``mer weights fetch``).
+    """
+    target = aisfx_dir(weights_dir)
+    checkpoint = target / "checkpoint.pth"
+    if checkpoint.is_file() and all((target / n).is_file() for n in _AISFX_MEMBERS.values()) \
+            and sha256_file(checkpoint) == AISFX_CHECKPOINT_SHA256:
+        return target
+    with tempfile.TemporaryDirectory(prefix="aisfx-") as tmp:
+        wheel = _pip_download(f"aisfx=={AISFX_VERSION}", AISFX_WHEEL_SHA256, Path(tmp))
+        install_aisfx_wheel(wheel, target)
+    return target
+
+
+FETCHERS = {"musicnn": fetch_musicnn, "aisfx": fetch_aisfx}
 """Name -> fetch function, for the command line."""

@@ -47,3 +47,19 @@ def test_logmel_shape(wav, tmp_path):
     out = extract(_tracks([wav("x.wav", seconds=1.0)]), mel, cache=False, progress=False)
     assert out.X.shape == (1, 96, mel.n_frames)
     assert np.isfinite(out.X).all() and out.X.max() <= 0 + 1e-3 + 20 * np.log10(96)
+
+
+def test_missing_weights_raise_before_the_batch(wav):
+    import pytest
+
+    from mer_core.features import MissingWeightsError
+
+    class NeedsWeights(MFCCStats):
+        name = "needs_weights"
+        requires_weights = True
+
+        def weights_available(self):
+            return False
+
+    with pytest.raises(MissingWeightsError, match="mer weights fetch"):
+        extract(_tracks([wav("w.wav")]), NeedsWeights(), cache=False, progress=False)

@@ -156,11 +156,20 @@ def extract(tracks: pd.DataFrame, extractor: Extractor, *, cache: bool = True,
         Features for the clips that succeeded and a table of the ones that failed; a
         warning states the count of failures.
 
+    Raises
+    ------
+    MissingWeightsError
+        Before any work, if the extractor needs pretrained weights that are absent.
+
     Used by: every notebook that extracts audio features (``datasets``, ``koh_dubnov``,
     ``features``, ``louro``).
     """
     if "path" not in tracks.columns or "track_id" not in tracks.columns:
         raise ValueError("tracks needs 'track_id' and 'path' columns")
+    if extractor.requires_weights and not extractor.weights_available():
+        # one clear error before the batch, not one failure per clip; never random weights
+        raise MissingWeightsError(f"{extractor.name}: its pretrained weights are not in the weights directory; "
+                                  "run `mer weights fetch` or see `mer features list`")
     root = Path(default_cache_dir(cache_dir)) / extractor.name
     paths = [str(p) for p in tracks["path"]]
     results: list = [None] * len(paths)
