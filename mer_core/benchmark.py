@@ -33,7 +33,7 @@ def run(tracks: pd.DataFrame, names, *, n_jobs: int | None = None, cache_dir=Non
     """Time each extractor over ``tracks`` twice: first run (cold unless entries exist) and cached rerun.
 
     Returns a table with ``extractor, dim, clips, failed, audio_s, first_run_s, cached_s,
-    clips_per_s, x_realtime, cold_entries_before, machine, n_jobs, dataset``. ``cold_entries_before``
+    clips_per_s, x_realtime, cold_entries_before, machine, load_avg_1min, n_jobs, dataset, date``. ``cold_entries_before``
     counts cache entries that already existed, so a "first run" that was not cold says so.
     """
     audio_s = float(sum(sf.info(p).duration for p in tracks["path"]))
@@ -45,6 +45,7 @@ def run(tracks: pd.DataFrame, names, *, n_jobs: int | None = None, cache_dir=Non
             rows.append({"extractor": name, "note": "weights absent: not run"})
             continue
         before = len(list((root / ex.name).glob("*.npy"))) if (root / ex.name).is_dir() else 0
+        load_before = os.getloadavg()[0]
         t0 = time.perf_counter()
         first = extract(tracks, ex, cache_dir=cache_dir, n_jobs=n_jobs)
         t1 = time.perf_counter()
@@ -55,6 +56,8 @@ def run(tracks: pd.DataFrame, names, *, n_jobs: int | None = None, cache_dir=Non
                      "audio_s": round(audio_s, 1), "first_run_s": round(t1 - t0, 2), "cached_s": round(t2 - t1, 2),
                      "clips_per_s": round(len(tracks) / (t1 - t0), 2), "x_realtime": round(audio_s / (t1 - t0), 1),
                      "cold_entries_before": before, "machine": machine(),
+                     # other processes on the machine slow every figure: say how busy it was
+                     "load_avg_1min": round(max(load_before, os.getloadavg()[0]), 1),
                      "n_jobs": n_jobs or os.cpu_count(), "dataset": dataset,
                      "date": time.strftime("%Y-%m-%d")})
     return pd.DataFrame(rows)
