@@ -56,3 +56,9 @@ def fourq_root(tmp_path):
                         0.666666666666667, 3, 3, "circular, greasy", "Circular, Greasy", "Circular, Greasy",
                         2, "Country, International", 1, "http://example.invalid/playback.mp3?c=x&f=J"])
     return root
+
+
+@pytest.fixture(autouse=True)
+def _private_feature_cache(tmp_path_factory, monkeypatch):
+    """Tests never read or write the user's feature cache."""
+    monkeypatch.setenv("MER_CACHE_DIR", str(tmp_path_factory.mktemp("feature-cache")))

@@ -58,3 +58,25 @@ def test_data_check_reports_absent(tmp_path):
     result = runner.invoke(app, ["data", "check", "--data-dir", str(tmp_path)])
     assert result.exit_code == 0
     assert "4q" in result.output and "absent" in result.output
+
+
+def test_features_list_names_every_extractor_and_weights(tmp_path, monkeypatch):
+    monkeypatch.setenv("MER_WEIGHTS_DIR", str(tmp_path))  # empty: no pretrained weights
+    result = runner.invoke(app, ["features", "list"])
+    assert result.exit_code == 0, result.output
+    lines = {line.split()[0]: line.split() for line in result.output.splitlines()[1:] if line.strip()}
+    assert lines["mfcc_stats"][1] == "80" and lines["is13_compare"][1] == "6373"
+    assert lines["openl3_512"][-1] == "False" and lines["musicnn_mtt"][-1] == "False"
+
+
+def test_features_extract_refuses_missing_weights(tmp_path, monkeypatch):
+    from mer_core.datasets import synthetic
+
+    synthetic.generate(tmp_path / synthetic.DIRNAME, n_songs_per_culture=2, duration=2.0, progress=False)
+    monkeypatch.setenv("MER_WEIGHTS_DIR", str(tmp_path / "no-weights"))
+    result = runner.invoke(app, ["features", "extract", "--dataset", "synthetic", "--extractor", "aisfx",
+                                 "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "mer weights fetch" in result.output
+    result = runner.invoke(app, ["features", "extract", "--dataset", "synthetic", "--extractor", "mfcc_stats",
+                                 "--data-dir", str(tmp_path), "--n-jobs", "1"])
+    assert result.exit_code == 0 and "12 clips extracted, 0 skipped" in result.output
