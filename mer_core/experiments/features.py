@@ -42,9 +42,10 @@ def subset(tracks: pd.DataFrame, clips_per_class: int | None, seed: int = 0, lab
     """
     if clips_per_class is None:
         return tracks.reset_index(drop=True)
-    return (tracks.groupby(label, group_keys=False)
-            .apply(lambda g: g.sample(min(len(g), clips_per_class), random_state=seed))
-            .sort_values("track_id").reset_index(drop=True))
+    rng = np.random.default_rng(seed)
+    keep = [rng.choice(idx, min(len(idx), clips_per_class), replace=False)
+            for _, idx in sorted(tracks.groupby(label).indices.items())]
+    return tracks.iloc[np.sort(np.concatenate(keep))].reset_index(drop=True)
 
 
 def linear_probe() -> Pipeline:

@@ -93,4 +93,33 @@ class MFCCStats(Extractor):
         return np.concatenate([mfcc.mean(1), mfcc.std(1), delta.mean(1), delta.std(1)])
 
 
-EXTRACTORS = {"mfcc_stats": MFCCStats, "logmel": LogMel}
+class Waveform(Extractor):
+    """The clip itself as a fixed-length mono waveform (input of Lee et al.'s Sample CNN).
+
+    Parameters
+    ----------
+    sr : int
+        Sample rate (22.05 kHz, as Lee et al.).
+    duration : float
+        Seconds kept from the start; shorter clips are zero-padded.
+
+    Used by: notebooks/louro_dl.ipynb (Sample CNN row).
+    """
+
+    name = "waveform"
+    version = "1"
+
+    def __init__(self, sr: int = 22050, duration: float = 29.12):
+        if sr <= 0 or duration <= 0:
+            raise ValueError("Waveform parameters must be positive")
+        self.sr, self.duration = sr, duration
+
+    @property
+    def dim(self) -> int:
+        return int(round(self.duration * self.sr))
+
+    def __call__(self, y: np.ndarray, sr: int) -> np.ndarray:
+        return fix_length(y, self.dim)
+
+
+EXTRACTORS = {"mfcc_stats": MFCCStats, "logmel": LogMel, "waveform": Waveform}

@@ -1,0 +1,459 @@
+"""One scikit-learn estimator for every torch network, and the autoencoder trainer.
+
+:class:`TorchClassifier` wraps a network of :data:`mer_core.models.nets.NETS` so that the
+project's cross-validation harness treats it like any scikit-learn classifier: ``clone`` it
+per fold, ``fit`` on the training clips, ``predict`` / ``predict_proba`` on the test clips.
+It handles device choice, seeding, batching, Louro et al.'s training-accuracy early stopping,
+per-band standardisation learned on the training fold, batch augmentation, and segment-level
+training with clip-level aggregation (ShortChunk CNN, Sample CNN).
+
+:func:`fit_autoencoder`, :func:`encode` and :func:`decode` train and apply the
+:class:`~mer_core.models.nets.ConvAutoencoder` (Louro et al.'s Autoencoder and DeepSMOTE rows).
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+from tqdm.auto import tqdm
+
+from .nets import ConvAutoencoder, build_net
+
+_STATS_CHUNK = 32
+"""Clips per chunk when computing band statistics (bounds the float64 temporaries)."""
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; anything else is passed to ``torch.device``."""
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' requested but CUDA is not available")
+    return device
+
+
+def draw_seed(random_state) -> int:
+    """An int seed from ``None`` (fresh), an int (itself, via RandomState) or a RandomState."""
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+@contextmanager
+def torch_runtime(seed: int | None = None, num_threads: int | None = None) -> Iterator[None]:
+    """Seed torch, numpy and ``random``, set threads and deterministic kernels; restore torch after.
+
+    Deterministic algorithms are requested with ``warn_only`` so that a CUDA kernel without a
+    deterministic version warns instead of failing; on CPU every layer used here is deterministic,
+    so the same seed gives the same weights and predictions on the same machine.
+    """
+    previous_threads = torch.get_num_threads()
+    previous_deterministic = torch.are_deterministic_algorithms_enabled()
+    previous_warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
+    previous_benchmark = torch.backends.cudnn.benchmark
+    if num_threads is not None:
+        if num_threads <= 0:
+            raise ValueError(f"num_threads must be positive, got {num_threads}")
+        torch.set_num_threads(int(num_threads))
+    if seed is not None:
+        torch.manual_seed(seed)
+        np.random.seed(seed)
+        random.seed(seed)
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.backends.cudnn.benchmark = False
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous_threads)
+        torch.use_deterministic_algorithms(previous_deterministic, warn_only=previous_warn_only)
+        torch.backends.cudnn.benchmark = previous_benchmark
+
+
+def band_statistics(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation per band of ``X`` (clips x bands x time, or clips x samples).
+
+    Statistics pool the clips and the last (time) axis; a 2-D waveform array has a single band.
+    Returned shapes are ``X.shape[1:-1] + (1,)``, ready to broadcast over a batch. A constant
+    band gets a scale of 1.
+    """
+    total = np.zeros(X.shape[1:-1], dtype=np.float64)
+    total_sq = np.zeros_like(total)
+    for start in range(0, len(X), _STATS_CHUNK):
+        chunk = X[start:start + _STATS_CHUNK].astype(np.float64)
+        total += chunk.sum(axis=(0, -1))
+        total_sq += (chunk ** 2).sum(axis=(0, -1))
+    count = len(X) * X.shape[-1]
+    mean = np.asarray(total / count)
+    std = np.sqrt(np.maximum(total_sq / count - mean ** 2, 0.0))
+    std = np.where(std < 1e-8, 1.0, std)
+    return mean[..., None].astype(np.float32), std[..., None].astype(np.float32)
+
+
+def _batch_bounds(n: int, batch_size: int) -> list[tuple[int, int]]:
+    """Contiguous batches; a trailing batch of one sample joins the previous one (BatchNorm needs two)."""
+    bounds = [(start, min(start + batch_size, n)) for start in range(0, n, batch_size)]
+    if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] == 1:
+        bounds[-2:] = [(bounds[-2][0], n)]
+    return bounds
+
+
+def _check_inputs(X, name: str = "X") -> np.ndarray:
+    X = np.asarray(X, dtype=np.float32)
+    if X.ndim not in (2, 3):
+        raise ValueError(f"{name} must be (n_clips, n_samples) waveforms or (n_clips, n_bands, n_frames) "
+                         f"spectrograms, got shape {X.shape}")
+    if len(X) == 0 or X.shape[-1] == 0:
+        raise ValueError(f"{name} is empty (shape {X.shape})")
+    return X
+
+
+class TorchClassifier(ClassifierMixin, BaseEstimator):
+    """Scikit-learn classifier around a network of :data:`~mer_core.models.nets.NETS`.
+
+    Training is Louro et al.'s: Adam, cross-entropy, no validation split, and early stopping as
+    soon as the accuracy on the training batches of an epoch reaches ``stop_train_acc``.
+
+    Parameters
+    ----------
+    net : str
+        Name in :data:`~mer_core.models.nets.NETS` (``cnn_baseline``, ``cnn_gru``, ``crnn``,
+        ``shortchunk``, ``samplecnn``).
+    net_params : dict or None
+        Keyword arguments of the builder (e.g. ``{"channels": (16, 32, 32, 48, 64)}``).
+    epochs : int
+        Maximum number of epochs.
+    batch_size : int
+        Training and inference batch size (in samples: segments in segment mode).
+    lr, weight_decay : float
+        Adam learning rate and L2 weight decay.
+    stop_train_acc : float or None
+        Stop after the first epoch whose training accuracy is >= this value (0.90 in Louro et
+        al.); ``None`` trains for ``epochs``. In segment mode it is the segment accuracy.
+    segment_len, segment_hop : int or None
+        ``None``: one sample per clip. Otherwise each clip is cut along its last axis (frames or
+        samples) into segments of ``segment_len`` with hop ``segment_hop`` (default: no overlap;
+        a clip shorter than one segment is zero-padded); each segment is a training sample with
+        its clip's label, and ``predict_proba`` / ``embed`` average over a clip's segments.
+        Segments are cut from the clips passed to ``fit`` / ``predict``, so a clip-level CV
+        split never puts segments of one clip on both sides.
+    augment : callable or None
+        ``augment(batch, rng) -> batch``, applied to each training batch only, never at
+        prediction. ``batch`` is a float32 array of raw samples (before standardisation, e.g. dB
+        log-mels or waveforms) of shape ``(batch, ...)``; ``rng`` is a ``numpy.random.Generator``
+        seeded from ``random_state``; the returned array must have the same shape. Audio-domain
+        augmentations that need re-extracting features (time stretch, pitch shift) are made
+        offline on the audio instead. Use a module-level function or ``functools.partial`` so
+        the estimator stays picklable.
+    standardize : bool
+        Learn the mean and standard deviation of each band (mel band; the whole signal for
+        waveforms) on the training clips and apply them to every batch.
+    device : str
+        ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda"``, ``"cuda:1"`` ...
+    random_state : int, RandomState or None
+        Seeds torch, numpy and ``random`` at the start of ``fit``, and the shuffling and
+        augmentation generator. With a fixed seed, CPU training is repeatable bit for bit.
+    progress : bool
+        Show a tqdm bar over epochs.
+    num_threads : int or None
+        Torch intra-op threads during ``fit`` / ``predict`` (``None``: torch's current setting).
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        Class labels, in the order of the ``predict_proba`` columns.
+    module_ : torch.nn.Module
+        The trained network, kept on the CPU between calls (eval mode).
+    history_ : list of dict
+        One ``{"epoch", "loss", "train_acc"}`` record per epoch run.
+    n_epochs_ : int
+        Epochs actually run (< ``epochs`` when early stopping fired).
+    input_shape_ : tuple
+        Shape of one network input (a segment in segment mode).
+    mean_, scale_ : ndarray or None
+        Band statistics learned in ``fit`` (``None`` when ``standardize=False``).
+
+    Used by: notebooks/louro.ipynb (all deep-learning rows of Table 1).
+    """
+
+    def __init__(self, net: str = "cnn_baseline", net_params: dict | None = None, *, epochs: int = 100,
+                 batch_size: int = 16, lr: float = 1e-3, weight_decay: float = 0.0,
+                 stop_train_acc: float | None = 0.9, segment_len: int | None = None,
+                 segment_hop: int | None = None, augment: Callable | None = None, standardize: bool = True,
+                 device: str = "auto", random_state=None, progress: bool = False,
+                 num_threads: int | None = None):
+        self.net = net
+        self.net_params = net_params
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.stop_train_acc = stop_train_acc
+        self.segment_len = segment_len
+        self.segment_hop = segment_hop
+        self.augment = augment
+        self.standardize = standardize
+        self.device = device
+        self.random_state = random_state
+        self.progress = progress
+        self.num_threads = num_threads
+
+    # ------------------------------------------------------------------ samples
+    def _check_params(self) -> None:
+        if int(self.epochs) <= 0 or int(self.batch_size) <= 0:
+            raise ValueError("epochs and batch_size must be positive")
+        if self.lr <= 0 or self.weight_decay < 0:
+            raise ValueError("lr must be positive and weight_decay non-negative")
+        if self.stop_train_acc is not None and not 0 < self.stop_train_acc <= 1:
+            raise ValueError(f"stop_train_acc must be in (0, 1] or None, got {self.stop_train_acc}")
+        if self.segment_len is not None and int(self.segment_len) <= 0:
+            raise ValueError(f"segment_len must be positive, got {self.segment_len}")
+        if self.segment_hop is not None and (self.segment_len is None or int(self.segment_hop) <= 0):
+            raise ValueError("segment_hop needs a segment_len and must be positive")
+        if self.augment is not None and not callable(self.augment):
+            raise ValueError("augment must be a callable (batch, rng) -> batch or None")
+
+    def _segment_starts(self, n_steps: int) -> np.ndarray:
+        """Start index of each segment of a clip of ``n_steps`` along its last axis."""
+        if self.segment_len is None or n_steps <= self.segment_len:
+            return np.zeros(1, dtype=np.int64)
+        hop = int(self.segment_hop or self.segment_len)
+        return hop * np.arange(1 + (n_steps - int(self.segment_len)) // hop)
+
+    def _sample_length(self, n_steps: int) -> int:
+        return n_steps if self.segment_len is None else int(self.segment_len)
+
+    def _gather(self, X: np.ndarray, clips: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """Network inputs for (clip, segment start) pairs, zero-padding segments past the clip end."""
+        if self.segment_len is None:
+            batch = X[clips]
+        else:
+            length = int(self.segment_len)
+            batch = np.zeros((len(clips),) + X.shape[1:-1] + (length,), dtype=np.float32)
+            for row, (clip, start) in enumerate(zip(clips, starts)):
+                piece = X[clip, ..., start:start + length]
+                batch[row, ..., :piece.shape[-1]] = piece
+        if not np.all(np.isfinite(batch)):
+            raise ValueError("X contains NaN or infinite values")
+        return batch
+
+    def _to_tensor(self, batch: np.ndarray, device: torch.device) -> torch.Tensor:
+        if self.mean_ is not None:
+            batch = (batch - self.mean_) / self.scale_
+        return torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32)).to(device)
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y):
+        """Train a fresh network on clips ``X`` with labels ``y``; return ``self``.
+
+        Parameters
+        ----------
+        X : ndarray
+            ``(n_clips, n_bands, n_frames)`` spectrograms or ``(n_clips, n_samples)`` waveforms.
+        y : array-like of shape (n_clips,)
+            Labels (strings or ints).
+
+        Returns
+        -------
+        TorchClassifier
+            ``self``, fitted.
+        """
+        self._check_params()
+        X = _check_inputs(X)
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != len(X):
+            raise ValueError(f"y must be 1-D with one label per clip ({len(X)}), got shape {y.shape}")
+        self.classes_, y_index = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError("fit needs at least two classes")
+        device = resolve_device(self.device)
+        seed = draw_seed(self.random_state)
+        rng = np.random.default_rng(seed)
+
+        starts = self._segment_starts(X.shape[-1])
+        clips = np.repeat(np.arange(len(X)), len(starts))
+        sample_starts = np.tile(starts, len(X))
+        targets = torch.from_numpy(y_index[clips].astype(np.int64))
+        if len(clips) < 2:
+            raise ValueError("fit needs at least two training samples")
+        self.input_shape_ = X.shape[1:-1] + (self._sample_length(X.shape[-1]),)
+        self.mean_, self.scale_ = band_statistics(X) if self.standardize else (None, None)
+
+        with torch_runtime(seed, self.num_threads):
+            module = build_net(self.net, len(self.classes_), self.input_shape_, **(self.net_params or {}))
+            module.to(device)
+            optimizer = torch.optim.Adam(module.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+            self.history_ = []
+            bar = tqdm(range(int(self.epochs)), desc=self.net, unit="epoch", disable=not self.progress)
+            for epoch in bar:
+                module.train()
+                order = rng.permutation(len(clips))
+                loss_sum, correct = 0.0, 0
+                for lo, hi in _batch_bounds(len(order), int(self.batch_size)):
+                    idx = order[lo:hi]
+                    batch = self._gather(X, clips[idx], sample_starts[idx])
+                    if self.augment is not None:
+                        augmented = np.asarray(self.augment(batch, rng), dtype=np.float32)
+                        if augmented.shape != batch.shape:
+                            raise ValueError(f"augment changed the batch shape {batch.shape} -> {augmented.shape}")
+                        batch = augmented
+                    inputs, labels = self._to_tensor(batch, device), targets[torch.from_numpy(idx)].to(device)
+                    optimizer.zero_grad(set_to_none=True)
+                    logits = module(inputs)
+                    loss = nn.functional.cross_entropy(logits, labels)
+                    loss.backward()
+                    optimizer.step()
+                    loss_sum += loss.item() * len(idx)
+                    correct += int((logits.argmax(1) == labels).sum())
+                record = {"epoch": epoch + 1, "loss": loss_sum / len(order), "train_acc": correct / len(order)}
+                self.history_.append(record)
+                bar.set_postfix(loss=f"{record['loss']:.3f}", acc=f"{record['train_acc']:.3f}")
+                if self.stop_train_acc is not None and record["train_acc"] >= self.stop_train_acc:
+                    break
+            bar.close()
+        self.n_epochs_ = len(self.history_)
+        self.module_ = module.cpu().eval()
+        return self
+
+    # ------------------------------------------------------------------ inference
+    def _per_clip(self, X, output: Callable[[nn.Module, torch.Tensor], torch.Tensor]) -> np.ndarray:
+        """Apply ``output(module, inputs)`` to every sample of ``X`` and average per clip."""
+        check_is_fitted(self, "module_")
+        X = _check_inputs(X)
+        expected = self.input_shape_[:-1] if self.segment_len is not None else self.input_shape_
+        if X.ndim != len(self.input_shape_) + 1 or X.shape[1:len(expected) + 1] != expected:
+            raise ValueError(f"X has clips of shape {X.shape[1:]}, the network was fitted on {self.input_shape_}"
+                             + (" segments" if self.segment_len is not None else ""))
+        starts = self._segment_starts(X.shape[-1])
+        clips = np.repeat(np.arange(len(X)), len(starts))
+        sample_starts = np.tile(starts, len(X))
+        device = resolve_device(self.device)
+        module = self.module_.to(device).eval()
+        outputs = []
+        try:
+            with torch_runtime(None, self.num_threads), torch.inference_mode():
+                for lo, hi in _batch_bounds(len(clips), int(self.batch_size)):
+                    inputs = self._to_tensor(self._gather(X, clips[lo:hi], sample_starts[lo:hi]), device)
+                    outputs.append(output(module, inputs).float().cpu().numpy())
+        finally:
+            self.module_.cpu()
+        values = np.concatenate(outputs)
+        # samples are clip-major with the same number of segments per clip
+        return values.reshape(len(X), len(starts), -1).mean(axis=1)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities per clip, ``(n_clips, n_classes)``; segment probabilities are averaged."""
+        return self._per_clip(X, lambda module, x: torch.softmax(module(x), dim=1))
+
+    def predict(self, X) -> np.ndarray:
+        """Most probable class per clip."""
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def embed(self, X) -> np.ndarray:
+        """Penultimate-layer activations per clip, ``(n_clips, dim)``, averaged over segments.
+
+        Used by: notebooks/louro.ipynb (t-SNE of learned representations).
+        """
+        return self._per_clip(X, lambda module, x: module.embed(x))
+
+
+# ---------------------------------------------------------------------- autoencoder
+def fit_autoencoder(X, *, latent_dim: int = 128, channels: Sequence[int] = (16, 32, 64, 64), epochs: int = 30,
+                    batch_size: int = 16, lr: float = 1e-3, weight_decay: float = 0.0, device: str = "auto",
+                    random_state=None, progress: bool = False, num_threads: int | None = None) -> ConvAutoencoder:
+    """Train a :class:`~mer_core.models.nets.ConvAutoencoder` on log-mels by mean squared error.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_clips, n_mels, n_frames)
+        Log-mel spectrograms (dB); per-band statistics are learned here and stored in the
+        module, so :func:`encode` / :func:`decode` take and return dB.
+    latent_dim, channels : int, sequence of int
+        Bottleneck size and encoder widths.
+    epochs, batch_size, lr, weight_decay : training settings (Adam, no early stopping).
+    device, random_state, progress, num_threads : as in :class:`TorchClassifier`.
+
+    Returns
+    -------
+    ConvAutoencoder
+        On the CPU, in eval mode, with ``history_`` (one ``{"epoch", "loss"}`` per epoch).
+
+    Used by: notebooks/louro.ipynb (Autoencoder + random forest and DeepSMOTE rows).
+    """
+    X = _check_inputs(X)
+    if X.ndim != 3:
+        raise ValueError(f"fit_autoencoder expects (n_clips, n_mels, n_frames), got shape {X.shape}")
+    if len(X) < 2 or epochs <= 0 or batch_size <= 0:
+        raise ValueError("fit_autoencoder needs at least two clips and positive epochs and batch_size")
+    if not np.all(np.isfinite(X)):
+        raise ValueError("X contains NaN or infinite values")
+    device = resolve_device(device)
+    seed = draw_seed(random_state)
+    rng = np.random.default_rng(seed)
+    mean, scale = band_statistics(X)
+    with torch_runtime(seed, num_threads):
+        module = ConvAutoencoder(X.shape[1:], latent_dim=latent_dim, channels=channels)
+        module.mean.copy_(torch.from_numpy(mean))
+        module.scale.copy_(torch.from_numpy(scale))
+        module.to(device)
+        optimizer = torch.optim.Adam(module.parameters(), lr=lr, weight_decay=weight_decay)
+        history = []
+        for epoch in tqdm(range(int(epochs)), desc="autoencoder", unit="epoch", disable=not progress):
+            module.train()
+            order = rng.permutation(len(X))
+            loss_sum = 0.0
+            for lo, hi in _batch_bounds(len(order), int(batch_size)):
+                idx = np.sort(order[lo:hi])
+                inputs = torch.from_numpy((X[idx] - mean) / scale).to(device)
+                optimizer.zero_grad(set_to_none=True)
+                loss = nn.functional.mse_loss(module(inputs), inputs)
+                loss.backward()
+                optimizer.step()
+                loss_sum += loss.item() * len(idx)
+            history.append({"epoch": epoch + 1, "loss": loss_sum / len(X)})
+    module.history_ = history
+    return module.cpu().eval()
+
+
+def _apply_batched(fn: Callable[[torch.Tensor], torch.Tensor], data: np.ndarray, module: nn.Module,
+                   batch_size: int, device: str) -> np.ndarray:
+    device = resolve_device(device)
+    module.to(device).eval()
+    outputs = []
+    try:
+        with torch.inference_mode():
+            for lo, hi in _batch_bounds(len(data), int(batch_size)):
+                outputs.append(fn(torch.from_numpy(np.ascontiguousarray(data[lo:hi])).to(device)).cpu().numpy())
+    finally:
+        module.cpu()
+    return np.concatenate(outputs)
+
+
+def encode(module: ConvAutoencoder, X, *, batch_size: int = 32, device: str = "auto") -> np.ndarray:
+    """Bottleneck vectors ``(n_clips, latent_dim)`` of log-mels ``X`` (dB).
+
+    Used by: notebooks/louro.ipynb (Autoencoder + random forest, DeepSMOTE).
+    """
+    X = _check_inputs(X)
+    if X.shape[1:] != module.input_shape:
+        raise ValueError(f"X has clips of shape {X.shape[1:]}, the autoencoder expects {module.input_shape}")
+    mean, scale = module.mean.cpu().numpy(), module.scale.cpu().numpy()
+    return _apply_batched(module.encode, (X - mean) / scale, module, batch_size, device)
+
+
+def decode(module: ConvAutoencoder, Z, *, batch_size: int = 32, device: str = "auto") -> np.ndarray:
+    """Log-mels (dB) ``(n, n_mels, n_frames)`` decoded from bottleneck vectors ``Z``.
+
+    Used by: notebooks/louro.ipynb (DeepSMOTE: synthetic spectrograms from SMOTE in latent space).
+    """
+    Z = np.asarray(Z, dtype=np.float32)
+    latent_dim = module.to_latent.out_features
+    if Z.ndim != 2 or Z.shape[1] != latent_dim:
+        raise ValueError(f"Z must have shape (n, {latent_dim}), got {Z.shape}")
+    mean, scale = module.mean.cpu().numpy(), module.scale.cpu().numpy()
+    return _apply_batched(module.decode, Z, module, batch_size, device) * scale + mean
