@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .config import check_profile, project_root
 
-NOTEBOOKS = ("datasets", "louro_svm", "koh_dubnov")
+NOTEBOOKS = ("datasets", "features", "louro_svm", "louro_dl", "koh_dubnov")
 """Executed in this order; each writes ``book/<name>.ipynb`` and ``book/results/<name>.csv``."""
 
 

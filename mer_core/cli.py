@@ -84,14 +84,16 @@ def features_benchmark(dataset: str = typer.Option("4q", help="Dataset: syntheti
                        extractor: Optional[list[str]] = typer.Option(None, help="Extractors (default: the chapter's)."),
                        data_dir: Optional[Path] = typer.Option(None, help="Data directory or search path."),
                        n_jobs: Optional[int] = typer.Option(None, help="Worker processes (default: all cores)."),
+                       clips_per_class: Optional[int] = typer.Option(None, help="Seeded stratified subset (default: all)."),
+                       seed: int = typer.Option(0, help="Seed of the subset."),
                        out: Path = typer.Option(Path("book/results/feature_benchmark.csv"), help="CSV to write.")):
     """Time every extractor over a dataset, cold and from cache; write a CSV naming the machine."""
     from . import benchmark
     from .datasets import load_dataset
-    from .experiments.features import FEATURE_SETS
+    from .experiments.features import FEATURE_SETS, subset
 
-    table = benchmark.run(load_dataset(dataset, data_dir), extractor or list(FEATURE_SETS), n_jobs=n_jobs,
-                          dataset=dataset)
+    tracks = subset(load_dataset(dataset, data_dir), clips_per_class, seed=seed)
+    table = benchmark.run(tracks, extractor or list(FEATURE_SETS), n_jobs=n_jobs, dataset=dataset)
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False)
     typer.echo(table.drop(columns=["machine"], errors="ignore").to_string(index=False))
