@@ -14,7 +14,6 @@ Run from the command line (as ``make`` set-up does)::
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -24,6 +23,7 @@ import zipfile
 from pathlib import Path
 
 from .config import weights_dir as default_weights_dir
+from .features.base import file_digest
 
 MUSICNN_SPEC = "musicnn==0.1.0"
 MUSICNN_SHA256 = "f38a4890c648c1ddbb141c5d96d2b0a8cfcd36746002d896989f7b88beb65cfa"
@@ -38,15 +38,6 @@ _MUSICNN_MEMBERS = {".index": f"{CHECKPOINT_PREFIX}.index",
                     ".data-00000-of-00001": f"{CHECKPOINT_PREFIX}.data-00000-of-00001",
                     "config.json": "config.json"}
 """Files of each model folder in the wheel -> their names on disk (the wheel's are hidden files)."""
-
-
-def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(chunk), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _pip_download(spec: str, sha256: str, dest: Path) -> Path:
@@ -66,7 +57,7 @@ def _pip_download(spec: str, sha256: str, dest: Path) -> Path:
     wheels = sorted(dest.glob("*.whl"))
     if len(wheels) != 1:
         raise RuntimeError(f"pip download {spec} gave {len(wheels)} wheels, expected one")
-    actual = sha256_file(wheels[0])
+    actual = file_digest(wheels[0])
     if actual != sha256:
         raise RuntimeError(f"{wheels[0].name}: SHA-256 {actual} differs from the pinned {sha256}")
     return wheels[0]
@@ -161,7 +152,7 @@ def aisfx_dir(weights_dir: str | os.PathLike | None = None) -> Path:
 
 def install_aisfx_wheel(wheel: Path, target: Path, wheel_sha256: str = AISFX_WHEEL_SHA256) -> Path:
     """Check the wheel's SHA-256 and extract the checkpoint (and its companions) into ``target``."""
-    digest = sha256_file(wheel)
+    digest = file_digest(wheel)
     if digest != wheel_sha256:
         raise ValueError(f"{wheel.name}: SHA-256 {digest} differs from the pinned {wheel_sha256}")
     target.mkdir(parents=True, exist_ok=True)
@@ -172,7 +163,7 @@ def install_aisfx_wheel(wheel: Path, target: Path, wheel_sha256: str = AISFX_WHE
                 shutil.copyfileobj(src, dst)
             os.replace(tmp, target / name)
     checkpoint = target / "checkpoint.pth"
-    if sha256_file(checkpoint) != AISFX_CHECKPOINT_SHA256:
+    if file_digest(checkpoint) != AISFX_CHECKPOINT_SHA256:
         raise ValueError(f"{checkpoint}: checkpoint SHA-256 differs from the pinned one")
     return checkpoint
 
@@ -190,7 +181,7 @@ def fetch_aisfx(weights_dir: str | os.PathLike | None = None) -> Path:
     target = aisfx_dir(weights_dir)
     checkpoint = target / "checkpoint.pth"
     if checkpoint.is_file() and all((target / n).is_file() for n in _AISFX_MEMBERS.values()) \
-            and sha256_file(checkpoint) == AISFX_CHECKPOINT_SHA256:
+            and file_digest(checkpoint) == AISFX_CHECKPOINT_SHA256:
         return target
     with tempfile.TemporaryDirectory(prefix="aisfx-") as tmp:
         wheel = _pip_download(f"aisfx=={AISFX_VERSION}", AISFX_WHEEL_SHA256, Path(tmp))

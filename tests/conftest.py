@@ -62,3 +62,14 @@ def fourq_root(tmp_path):
 def _private_feature_cache(tmp_path_factory, monkeypatch):
     """Tests never read or write the user's feature cache."""
     monkeypatch.setenv("MER_CACHE_DIR", str(tmp_path_factory.mktemp("feature-cache")))
+
+
+@pytest.fixture
+def torch_one_thread():
+    """Torch on one thread for the test (small models: threads only add overhead), restored after."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)

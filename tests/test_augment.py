@@ -6,7 +6,6 @@ import random
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -24,12 +23,7 @@ SR = 12000
 QUADRANTS = np.array(["Q1", "Q2", "Q3", "Q4"])
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def music_like(seconds: float = 1.0, sr: int = SR, seed: int = 0) -> np.ndarray:

@@ -26,12 +26,7 @@ MARKER = (-1, -1)
 """Cell of each toy log-mel that holds the clip's row index, so spies can tell which clips they saw."""
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def toy_clips(n_per_class: int = 6, seed: int = 0):

@@ -22,12 +22,7 @@ SMALL = {
 TINY_BASELINE = {"channels": (4, 8, 8, 8, 8)}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def toy_spectrograms(n_clips: int, seed: int, n_frames: int = 200):

@@ -36,8 +36,8 @@ import torch.nn.functional as F
 
 from ..audio import resample
 from ..config import weights_dir as default_weights_dir
-from ..weights import AISFX_CHECKPOINT_SHA256, AISFX_VERSION, aisfx_dir, sha256_file
-from .base import Extractor, MissingWeightsError
+from ..weights import AISFX_CHECKPOINT_SHA256, AISFX_VERSION, aisfx_dir
+from .base import Extractor, MissingWeightsError, file_digest
 
 POOLINGS = ("mean", "mean+max")
 
@@ -174,7 +174,7 @@ def load_aisfx(weights_dir: str | os.PathLike | None = None) -> AisfxEmbeddingNe
         raise MissingWeightsError(
             f"aiSFX weights not found at {path}: run `mer weights fetch` "
             f"(downloads the aisfx=={AISFX_VERSION} wheel from PyPI once)")
-    if sha256_file(path) != AISFX_CHECKPOINT_SHA256:
+    if file_digest(path) != AISFX_CHECKPOINT_SHA256:
         raise ValueError(f"{path}: SHA-256 differs from the pinned aisfx {AISFX_VERSION} checkpoint")
     state, _ = _load_aisfx_checkpoint(path)
     prefix = "embedding_net."
