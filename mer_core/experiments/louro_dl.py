@@ -239,7 +239,8 @@ def run_rows(data: LouroData, rows=ROWS, *, progress: bool = True) -> tuple[CVRe
 
 
 def paper_table(summary: pd.DataFrame, profile: str) -> pd.DataFrame:
-    """Table 1 beside ours: paper macro-F1 (Original-4QAED), ours mean ± std, the difference.
+    """Table 1 beside ours: paper macro-F1 (Original-4QAED), ours mean ± std, the difference;
+    every row is listed, those this run did not execute say so.
 
     ``summary`` is :func:`mer_core.evaluation.summarize` of the f1_macro records.
     """
@@ -247,13 +248,16 @@ def paper_table(summary: pd.DataFrame, profile: str) -> pd.DataFrame:
     f1 = summary[summary["metric"] == "f1_macro"].set_index("method")
     for method in ["SVM Baseline", *ROWS]:
         paper = TABLE1_ORIGINAL_4QAED.get(PAPER_ROW.get(method, method))
-        if method not in f1.index:
-            continue
-        r = f1.loc[method]
-        ours = 100 * r["mean"]
-        rows.append({"method": method, "paper F1 % (Original-4QAED)": paper,
-                     "ours F1 %": f"{ours:.2f} ± {100 * r['std']:.2f}",
-                     "folds": int(r["n"]), "profile": r["profile"], "protocol": r["protocol"],
-                     "difference (points)": None if paper is None else round(ours - paper, 2),
-                     **{f"paper {c}": "not reproducible (dataset not public)" for c in NOT_REPRODUCIBLE}})
+        row = {"method": method, "paper F1 % (Original-4QAED)": paper}
+        if method in f1.index:
+            r = f1.loc[method]
+            ours = 100 * r["mean"]
+            row.update({"ours F1 %": f"{ours:.2f} ± {100 * r['std']:.2f}", "folds": int(r["n"]),
+                        "profile": r["profile"], "protocol": r["protocol"],
+                        "difference (points)": None if paper is None else round(ours - paper, 2)})
+        else:  # listed, not hidden: a row this run did not execute
+            row.update({"ours F1 %": f"not run in this {profile} run", "folds": 0, "profile": profile,
+                        "protocol": "", "difference (points)": None})
+        row.update({f"paper {c}": "not reproducible (dataset not public)" for c in NOT_REPRODUCIBLE})
+        rows.append(row)
     return pd.DataFrame(rows).set_index("method")
