@@ -95,12 +95,54 @@ def band_statistics(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean[..., None].astype(np.float32), std[..., None].astype(np.float32)
 
 
-def _batch_bounds(n: int, batch_size: int) -> list[tuple[int, int]]:
-    """Contiguous batches; a trailing batch of one sample joins the previous one (BatchNorm needs two)."""
-    bounds = [(start, min(start + batch_size, n)) for start in range(0, n, batch_size)]
-    if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] == 1:
-        bounds[-2:] = [(bounds[-2][0], n)]
-    return bounds
+def batches(order: np.ndarray, batch_size: int) -> list[np.ndarray]:
+    """Consecutive slices of ``order``; a trailing single sample joins the previous batch
+    (batch norm cannot train on one sample)."""
+    bounds = list(range(0, len(order), batch_size)) + [len(order)]
+    if len(bounds) > 2 and bounds[-1] - bounds[-2] == 1:
+        del bounds[-2]
+    return [order[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+
+def train_epochs(module: nn.Module, batch_fn: Callable[[np.ndarray], np.ndarray], targets: np.ndarray, *,
+                  optimizer: torch.optim.Optimizer, epochs: int, batch_size: int, stop_train_acc: float | None,
+                  rng: np.random.Generator, device: torch.device, progress: bool, desc: str) -> list[dict]:
+    """Cross-entropy training with Louro et al.'s training-accuracy early stopping (Adam or any
+    optimizer): the one training loop of every torch classifier in the project.
+
+    ``batch_fn(sample_indices)`` returns the float32 network inputs of those samples.
+    Batch-norm layers whose parameters are frozen stay in eval mode, so their running
+    statistics keep the pre-trained values. Returns one ``{"epoch", "loss", "train_acc"}``
+    record per epoch run.
+    """
+    frozen_norms = [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)
+                    and not any(p.requires_grad for p in m.parameters())]
+    labels_all = torch.from_numpy(np.asarray(targets, dtype=np.int64))
+    history = []
+    bar = tqdm(range(int(epochs)), desc=desc, unit="epoch", disable=not progress)
+    for epoch in bar:
+        module.train()
+        for norm in frozen_norms:
+            norm.eval()
+        loss_sum, correct = 0.0, 0
+        order = rng.permutation(len(labels_all))
+        for idx in batches(order, int(batch_size)):
+            inputs = torch.from_numpy(np.ascontiguousarray(batch_fn(idx), dtype=np.float32)).to(device)
+            labels = labels_all[torch.from_numpy(idx)].to(device)
+            optimizer.zero_grad(set_to_none=True)
+            logits = module(inputs)
+            loss = nn.functional.cross_entropy(logits, labels)
+            loss.backward()
+            optimizer.step()
+            loss_sum += loss.item() * len(idx)
+            correct += int((logits.argmax(1) == labels).sum())
+        record = {"epoch": epoch + 1, "loss": loss_sum / len(order), "train_acc": correct / len(order)}
+        history.append(record)
+        bar.set_postfix(loss=f"{record['loss']:.3f}", acc=f"{record['train_acc']:.3f}")
+        if stop_train_acc is not None and record["train_acc"] >= stop_train_acc:
+            break
+    bar.close()
+    return history
 
 
 def _check_inputs(X, name: str = "X") -> np.ndarray:
@@ -242,10 +284,11 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("X contains NaN or infinite values")
         return batch
 
+    def _standardized(self, batch: np.ndarray) -> np.ndarray:
+        return batch if self.mean_ is None else (batch - self.mean_) / self.scale_
+
     def _to_tensor(self, batch: np.ndarray, device: torch.device) -> torch.Tensor:
-        if self.mean_ is not None:
-            batch = (batch - self.mean_) / self.scale_
-        return torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32)).to(device)
+        return torch.from_numpy(np.ascontiguousarray(self._standardized(batch), dtype=np.float32)).to(device)
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y):
@@ -278,7 +321,6 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         starts = self._segment_starts(X.shape[-1])
         clips = np.repeat(np.arange(len(X)), len(starts))
         sample_starts = np.tile(starts, len(X))
-        targets = torch.from_numpy(y_index[clips].astype(np.int64))
         if len(clips) < 2:
             raise ValueError("fit needs at least two training samples")
         self.input_shape_ = X.shape[1:-1] + (self._sample_length(X.shape[-1]),)
@@ -288,34 +330,20 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             module = build_net(self.net, len(self.classes_), self.input_shape_, **(self.net_params or {}))
             module.to(device)
             optimizer = torch.optim.Adam(module.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-            self.history_ = []
-            bar = tqdm(range(int(self.epochs)), desc=self.net, unit="epoch", disable=not self.progress)
-            for epoch in bar:
-                module.train()
-                order = rng.permutation(len(clips))
-                loss_sum, correct = 0.0, 0
-                for lo, hi in _batch_bounds(len(order), int(self.batch_size)):
-                    idx = order[lo:hi]
-                    batch = self._gather(X, clips[idx], sample_starts[idx])
-                    if self.augment is not None:
-                        augmented = np.asarray(self.augment(batch, rng), dtype=np.float32)
-                        if augmented.shape != batch.shape:
-                            raise ValueError(f"augment changed the batch shape {batch.shape} -> {augmented.shape}")
-                        batch = augmented
-                    inputs, labels = self._to_tensor(batch, device), targets[torch.from_numpy(idx)].to(device)
-                    optimizer.zero_grad(set_to_none=True)
-                    logits = module(inputs)
-                    loss = nn.functional.cross_entropy(logits, labels)
-                    loss.backward()
-                    optimizer.step()
-                    loss_sum += loss.item() * len(idx)
-                    correct += int((logits.argmax(1) == labels).sum())
-                record = {"epoch": epoch + 1, "loss": loss_sum / len(order), "train_acc": correct / len(order)}
-                self.history_.append(record)
-                bar.set_postfix(loss=f"{record['loss']:.3f}", acc=f"{record['train_acc']:.3f}")
-                if self.stop_train_acc is not None and record["train_acc"] >= self.stop_train_acc:
-                    break
-            bar.close()
+
+            def training_batch(idx: np.ndarray) -> np.ndarray:
+                batch = self._gather(X, clips[idx], sample_starts[idx])
+                if self.augment is not None:
+                    augmented = np.asarray(self.augment(batch, rng), dtype=np.float32)
+                    if augmented.shape != batch.shape:
+                        raise ValueError(f"augment changed the batch shape {batch.shape} -> {augmented.shape}")
+                    batch = augmented
+                return self._standardized(batch)
+
+            self.history_ = train_epochs(module, training_batch, y_index[clips], optimizer=optimizer,
+                                         epochs=self.epochs, batch_size=self.batch_size,
+                                         stop_train_acc=self.stop_train_acc, rng=rng, device=device,
+                                         progress=self.progress, desc=self.net)
         self.n_epochs_ = len(self.history_)
         self.module_ = module.cpu().eval()
         return self
@@ -337,8 +365,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         outputs = []
         try:
             with torch_runtime(None, self.num_threads), torch.inference_mode():
-                for lo, hi in _batch_bounds(len(clips), int(self.batch_size)):
-                    inputs = self._to_tensor(self._gather(X, clips[lo:hi], sample_starts[lo:hi]), device)
+                for idx in batches(np.arange(len(clips)), int(self.batch_size)):
+                    inputs = self._to_tensor(self._gather(X, clips[idx], sample_starts[idx]), device)
                     outputs.append(output(module, inputs).float().cpu().numpy())
         finally:
             self.module_.cpu()
@@ -407,8 +435,8 @@ def fit_autoencoder(X, *, latent_dim: int = 128, channels: Sequence[int] = (16, 
             module.train()
             order = rng.permutation(len(X))
             loss_sum = 0.0
-            for lo, hi in _batch_bounds(len(order), int(batch_size)):
-                idx = np.sort(order[lo:hi])
+            for idx in batches(order, int(batch_size)):
+                idx = np.sort(idx)
                 inputs = torch.from_numpy((X[idx] - mean) / scale).to(device)
                 optimizer.zero_grad(set_to_none=True)
                 loss = nn.functional.mse_loss(module(inputs), inputs)
@@ -427,8 +455,8 @@ def _apply_batched(fn: Callable[[torch.Tensor], torch.Tensor], data: np.ndarray,
     outputs = []
     try:
         with torch.inference_mode():
-            for lo, hi in _batch_bounds(len(data), int(batch_size)):
-                outputs.append(fn(torch.from_numpy(np.ascontiguousarray(data[lo:hi])).to(device)).cpu().numpy())
+            for idx in batches(np.arange(len(data)), int(batch_size)):
+                outputs.append(fn(torch.from_numpy(np.ascontiguousarray(data[idx])).to(device)).cpu().numpy())
     finally:
         module.cpu()
     return np.concatenate(outputs)

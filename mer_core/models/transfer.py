@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -35,12 +34,12 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
-from tqdm.auto import tqdm
 
 from ..audio import fix_length
 from ..features.base import Extractor
 from ..features.musicnn import HOP_LENGTH, N_MELS, PATCH_FRAMES, SR, MusiCNN, load_musicnn, log_mel
-from .torch_estimator import TorchClassifier, draw_seed, encode, fit_autoencoder, resolve_device, torch_runtime
+from .torch_estimator import (TorchClassifier, batches, draw_seed, encode, fit_autoencoder, resolve_device,
+                              torch_runtime, train_epochs)
 
 FREEZE_CNN = ("none", "backbone")
 """``freeze`` options of :func:`fine_tune` / :class:`ArtistsCNN`: train every layer, or only the head."""
@@ -52,55 +51,6 @@ MUSICNN_MODELS = ("MTT_musicnn", "MSD_musicnn")
 
 
 # ---------------------------------------------------------------------- shared machinery
-def _batches(order: np.ndarray, batch_size: int) -> list[np.ndarray]:
-    """Consecutive slices of ``order``; a trailing single sample joins the previous batch
-    (batch norm cannot train on one sample)."""
-    bounds = list(range(0, len(order), batch_size)) + [len(order)]
-    if len(bounds) > 2 and bounds[-1] - bounds[-2] == 1:
-        del bounds[-2]
-    return [order[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
-
-
-def _train_epochs(module: nn.Module, batch_fn: Callable[[np.ndarray], np.ndarray], targets: np.ndarray, *,
-                  optimizer: torch.optim.Optimizer, epochs: int, batch_size: int, stop_train_acc: float | None,
-                  rng: np.random.Generator, device: torch.device, progress: bool, desc: str) -> list[dict]:
-    """Cross-entropy training with Louro et al.'s training-accuracy early stopping.
-
-    ``batch_fn(sample_indices)`` returns the float32 network inputs of those samples.
-    Batch-norm layers whose parameters are frozen stay in eval mode, so their running
-    statistics keep the pre-trained values. Returns one ``{"epoch", "loss", "train_acc"}``
-    record per epoch run.
-    """
-    frozen_norms = [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)
-                    and not any(p.requires_grad for p in m.parameters())]
-    labels_all = torch.from_numpy(np.asarray(targets, dtype=np.int64))
-    history = []
-    bar = tqdm(range(int(epochs)), desc=desc, unit="epoch", disable=not progress)
-    for epoch in bar:
-        module.train()
-        for norm in frozen_norms:
-            norm.eval()
-        loss_sum, correct = 0.0, 0
-        order = rng.permutation(len(labels_all))
-        for idx in _batches(order, int(batch_size)):
-            inputs = torch.from_numpy(np.ascontiguousarray(batch_fn(idx), dtype=np.float32)).to(device)
-            labels = labels_all[torch.from_numpy(idx)].to(device)
-            optimizer.zero_grad(set_to_none=True)
-            logits = module(inputs)
-            loss = nn.functional.cross_entropy(logits, labels)
-            loss.backward()
-            optimizer.step()
-            loss_sum += loss.item() * len(idx)
-            correct += int((logits.argmax(1) == labels).sum())
-        record = {"epoch": epoch + 1, "loss": loss_sum / len(order), "train_acc": correct / len(order)}
-        history.append(record)
-        bar.set_postfix(loss=f"{record['loss']:.3f}", acc=f"{record['train_acc']:.3f}")
-        if stop_train_acc is not None and record["train_acc"] >= stop_train_acc:
-            break
-    bar.close()
-    return history
-
-
 def _check_training(epochs, lr, head_lr, weight_decay, stop_train_acc) -> None:
     if int(epochs) <= 0:
         raise ValueError(f"epochs must be positive, got {epochs}")
@@ -221,7 +171,7 @@ def fine_tune(classifier: TorchClassifier, X, y, *, epochs: int = 20, lr: float 
         groups = [{"params": head, "lr": head_lr or lr}] + ([{"params": body, "lr": lr}] if freeze == "none" else [])
         module.to(device)
         optimizer = torch.optim.Adam(groups, weight_decay=weight_decay)
-        history = _train_epochs(module, batch, targets, optimizer=optimizer, epochs=epochs,
+        history = train_epochs(module, batch, targets, optimizer=optimizer, epochs=epochs,
                                 batch_size=tuned.batch_size, stop_train_acc=stop_train_acc, rng=rng,
                                 device=device, progress=progress, desc="fine-tune")
     for p in module.parameters():
@@ -517,7 +467,7 @@ class MusicnnFineTune(ClassifierMixin, BaseEstimator):
             groups += [{"params": body, "lr": self.lr}] if body else []
             net.to(device)
             optimizer = torch.optim.Adam(groups, weight_decay=self.weight_decay)
-            self.history_ = _train_epochs(
+            self.history_ = train_epochs(
                 net, lambda idx: self._gather(mels, clips[idx], starts[idx]), targets[clips], optimizer=optimizer,
                 epochs=self.epochs, batch_size=self.batch_size, stop_train_acc=self.stop_train_acc, rng=rng,
                 device=device, progress=self.progress, desc=self.model)
@@ -536,7 +486,7 @@ class MusicnnFineTune(ClassifierMixin, BaseEstimator):
         outputs = []
         try:
             with torch_runtime(None, self.num_threads), torch.inference_mode():
-                for idx in _batches(np.arange(len(clips)), int(self.batch_size)):
+                for idx in batches(np.arange(len(clips)), int(self.batch_size)):
                     batch = torch.from_numpy(self._gather(mels, clips[idx], starts[idx])).to(device)
                     outputs.append(torch.softmax(module(batch), dim=1).float().cpu().numpy())
         finally:
