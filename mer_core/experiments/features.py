@@ -29,7 +29,7 @@ FEATURE_SETS = {
 }
 """Feature sets of the chapter and where their weights come from (when they need any)."""
 
-PROBE_PROFILES = {"smoke": {"clips_per_class": 20, "cv": "5x1"},
+PROBE_PROFILES = {"smoke": {"clips_per_class": 12, "cv": "3x1"},
                   "cpu": {"clips_per_class": None, "cv": "5x1"},
                   "paper": {"clips_per_class": None, "cv": "5x2"}}
 """Clips per quadrant (None: all) and protocol of the linear probe per profile."""
