@@ -1,9 +1,11 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from mer_core.evaluation import RECORD_COLUMNS, summarize
 from mer_core.experiments import louro_dl
 from mer_core.experiments.features import subset
+from mer_core.models import make_classifier
 
 
 def _tracks():
@@ -39,3 +41,39 @@ def test_paper_table_lists_every_row_and_the_difference():
     assert table.loc["CRNN", "ours F1 %"].startswith("not run")
     assert table.loc["OpenL3 -> aisfx embedding + RF", "paper F1 % (Original-4QAED)"] == 55.70
     assert np.isnan(table.loc["Baseline + time shift", "paper F1 % (Original-4QAED)"])
+
+
+def test_pool_spectrograms_averages_blocks_and_drops_the_tail():
+    X = np.arange(2 * 4 * 9, dtype=np.float32).reshape(2, 4, 9)
+    pooled = louro_dl.pool_spectrograms(X, (2, 4))
+    assert pooled.shape == (2, 2, 2) and pooled.dtype == np.float32
+    assert pooled[0, 0, 0] == X[0, :2, :4].mean() and pooled[1, 1, 1] == X[1, 2:4, 4:8].mean()
+    np.testing.assert_array_equal(louro_dl.pool_spectrograms(X, (1, 1)), X)
+    with pytest.raises(ValueError):
+        louro_dl.pool_spectrograms(X, (8, 1))
+
+
+def test_run_store_resumes_finished_rows_and_keys_on_the_settings(tmp_path, monkeypatch):
+    tracks = _tracks().assign(group=lambda t: t["track_id"])
+    built = []
+
+    def toy_row(row, data):
+        built.append((row, data.seed))
+        level = data.tracks["quadrant"].str[1].astype(int).to_numpy()[:, None]
+        X = np.random.default_rng(0).normal(size=(len(data.tracks), 3)) + level
+        return make_classifier("random_forest", random_state=0), X, "toy"
+
+    monkeypatch.setattr(louro_dl, "build_row", toy_row)
+    data = louro_dl.LouroData(tracks, pd.DataFrame(), "smoke", seed=0)
+    first, first_timing = louro_dl.run_rows(data, ["DL Baseline"], store=tmp_path, progress=False)
+    again, again_timing = louro_dl.run_rows(data, ["DL Baseline"], store=tmp_path, progress=False)
+    assert built == [("DL Baseline", 0)]
+    pd.testing.assert_frame_equal(first.records, again.records)
+    pd.testing.assert_frame_equal(first.predictions, again.predictions)
+    assert first_timing.loc[0, "source"] == "computed" and again_timing.loc[0, "source"].startswith("run store")
+    assert again_timing.loc[0, "cv_s"] == first_timing.loc[0, "cv_s"]
+    louro_dl.run_rows(louro_dl.LouroData(tracks, pd.DataFrame(), "smoke", seed=1), ["DL Baseline"], store=tmp_path,
+                      progress=False)
+    assert built == [("DL Baseline", 0), ("DL Baseline", 1)]  # another seed is another run
+    louro_dl.run_rows(data, ["DL Baseline"], progress=False)  # no store: always computed
+    assert len(built) == 3 and not list(tmp_path.glob("*.tmp"))

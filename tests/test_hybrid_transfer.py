@@ -15,7 +15,8 @@ from mer_core.features.musicnn import load_musicnn, log_mel
 from mer_core.models import transfer
 from mer_core.models.hybrid import HybridAugmented, Inputs
 from mer_core.models.torch_estimator import TorchClassifier
-from mer_core.models.transfer import ArtistsCNN, AutoencoderForest, MusicnnFineTune, MusicnnMel, fine_tune
+from mer_core.models.transfer import (ArtistsCNN, AutoencoderForest, MusicnnFineTune, MusicnnFrontend, MusicnnMel,
+                                     fine_tune)
 from mer_core.weights import musicnn_weights_present
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -272,3 +273,26 @@ def test_musicnn_backbone_freeze_keeps_the_pretrained_weights():
     assert fitted.n_epochs_ == 2
     with pytest.raises(ValueError, match="fewer than one patch"):
         MusicnnFineTune(patch_frames=200).fit(mels, y)
+
+
+@needs_musicnn
+def test_fine_tune_on_cached_frontend_outputs_equals_running_the_frozen_frontend():
+    mels, y = musicnn_clips()
+    t = np.arange(int(2.1 * 16000)) / 16000
+    clips = [(0.3 * np.sin(2 * np.pi * 110 * 2 ** (k / 3) * t)).astype(np.float32) for k in range(8)]
+    frontend = MusicnnFrontend(duration=2.1, patch_frames=64)
+    fronts = np.stack([frontend(clip, 16000) for clip in clips])
+    assert fronts.shape == (8, 2, 561, 64) and frontend.dim == fronts[0].size
+    mels = np.stack([MusicnnMel(duration=2.1)(clip, 16000) for clip in clips])
+    settings = dict(epochs=2, batch_size=4, patch_frames=64, freeze="frontend", stop_train_acc=None, device="cpu",
+                    random_state=0, num_threads=1)
+    on_mels = MusicnnFineTune(**settings).fit(mels, y)
+    on_fronts = MusicnnFineTune(representation="frontend", **settings).fit(fronts, y)
+    for a, b in zip(on_mels.history_, on_fronts.history_):
+        assert a["loss"] == pytest.approx(b["loss"], rel=1e-4)
+    # float32 rounding differs (front-end run inside or outside autograd) and Adam amplifies it a little
+    np.testing.assert_allclose(on_mels.predict_proba(mels), on_fronts.predict_proba(fronts), atol=1e-3)
+    with pytest.raises(ValueError, match="freeze"):
+        MusicnnFineTune(representation="frontend", freeze="none").fit(fronts, y)
+    with pytest.raises(ValueError, match="front-end outputs of shape"):
+        MusicnnFineTune(representation="frontend", freeze="frontend", patch_frames=64).fit(mels, y)

@@ -62,7 +62,7 @@ def load(root: str | Path, *, validate: bool = True) -> pd.DataFrame:
     DatasetError
         Naming the missing folder, file or clip, or the disagreeing labels.
 
-    Used by: notebooks/datasets.ipynb, notebooks/koh_dubnov.ipynb, notebooks/louro.ipynb.
+    Used by: notebooks/datasets.ipynb, notebooks/koh_dubnov.ipynb, notebooks/louro_dl.ipynb.
     """
     root = Path(root)
     if not root.is_dir():
@@ -112,7 +112,7 @@ def load(root: str | Path, *, validate: bool = True) -> pd.DataFrame:
 def load_top100(features_dir: str | Path) -> pd.DataFrame:
     """Load the authors' top-100 feature table (``SongID``, 100 features, ``Quadrant``).
 
-    Used by: notebooks/louro.ipynb (SVM baseline), notebooks/features.ipynb.
+    Used by: notebooks/louro_dl.ipynb (SVM baseline), notebooks/features.ipynb.
     """
     path = Path(features_dir) / TOP100
     if not path.is_file():

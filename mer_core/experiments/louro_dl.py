@@ -6,12 +6,20 @@ song-level stratified splits), so the rows differ only in the method.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import pickle
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
+from ..benchmark import machine
 from ..config import check_profile
 from ..evaluation import CVResult, cross_validate
 from ..features import extract
@@ -21,35 +29,39 @@ from ..models.augment import (AugmentedLogMel, DeepSMOTEClassifier, RandomGain, 
                               WithAugmentedCopies, stack_copies)
 from ..models.hybrid import HybridAugmented, Inputs
 from ..models.torch_estimator import TorchClassifier
-from ..models.transfer import ArtistsCNN, AutoencoderForest, MusicnnFineTune, MusicnnMel
+from ..models.transfer import ArtistsCNN, AutoencoderForest, MusicnnFineTune, MusicnnFrontend, MusicnnMel
 from .louro import PAPER, TABLE1_ORIGINAL_4QAED
 
 PROFILES = {
-    "smoke": {"clips_per_class": 8, "cv": "2x1", "duration": 6.0, "epochs": 1, "pretrain_epochs": 1,
-              "ae_epochs": 1, "finetune_epochs": 1, "copies": 1, "batch_size": 8, "hybrid_weight": 0.5,
-              "forest_trees": 50, "width": "narrow", "musicnn_freeze": "backbone"},
-    "cpu": {"clips_per_class": None, "cv": "5x1", "duration": 29.12, "epochs": 15, "pretrain_epochs": 8,
-            "ae_epochs": 10, "finetune_epochs": 8, "copies": 1, "batch_size": 16, "hybrid_weight": None,
-            "forest_trees": 500, "width": "narrow", "musicnn_freeze": "frontend"},
-    "paper": {"clips_per_class": None, "cv": "10x10", "duration": 29.12, "epochs": 100, "pretrain_epochs": 50,
-              "ae_epochs": 30, "finetune_epochs": 30, "copies": 2, "batch_size": 16, "hybrid_weight": None,
-              "forest_trees": 500, "width": "paper", "musicnn_freeze": "none"},
+    "smoke": {"clips_per_class": 8, "cv": "2x1", "duration": 6.0, "input_pool": None, "epochs": 1,
+              "pretrain_epochs": 1, "ae_epochs": 1, "finetune_epochs": 1, "copies": 1, "batch_size": 8,
+              "hybrid_weight": 0.5, "forest_trees": 50, "width": "narrow", "musicnn_freeze": "backbone"},
+    "cpu": {"clips_per_class": None, "cv": "5x1", "duration": 29.12, "input_pool": (2, 4), "epochs": 10,
+            "pretrain_epochs": 5, "ae_epochs": 8, "finetune_epochs": 5, "copies": 1, "batch_size": 16,
+            "hybrid_weight": None, "forest_trees": 500, "width": "narrow", "musicnn_freeze": "frontend"},
+    "paper": {"clips_per_class": None, "cv": "10x10", "duration": 29.12, "input_pool": None, "epochs": 100,
+              "pretrain_epochs": 50, "ae_epochs": 30, "finetune_epochs": 30, "copies": 2, "batch_size": 16,
+              "hybrid_weight": None, "forest_trees": 500, "width": "paper", "musicnn_freeze": "none"},
 }
 """Settings per profile. ``width`` "narrow" shrinks channel widths to fit a 2-core CPU
-(:data:`NARROW_NETS`); "paper" keeps each network's published widths. Louro et al.'s early
-stopping (training accuracy >= 90 %) applies in every profile; ``epochs`` is its ceiling."""
+(:data:`NARROW_NETS`); "paper" keeps each network's published widths. ``input_pool``
+``(bands, frames)`` averages blocks of the 96 x 1366 log-mel (``cpu``: 48 bands x 341 frames of
+85 ms), which cuts a CNN epoch about ten-fold; the other profiles keep Choi et al.'s input.
+Louro et al.'s early stopping (training accuracy >= 90 %) applies in every profile; ``epochs``
+is its ceiling. ``cpu`` costs 2-10 minutes per row on 2 cores (one row per core), ``paper`` is
+meant for a GPU."""
 
 NARROW_NETS = {
     "cnn_baseline": {"channels": (16, 32, 32, 48, 64)},
     "cnn_gru": {"channels": (16, 32, 32, 48, 64)},
-    "crnn": {"channels": (32, 64, 64, 64)},
+    "crnn": {"channels": (16, 32, 32, 32)},
     "shortchunk": {"n_channels": 32},
-    "samplecnn": {"n_channels": 32},
+    "samplecnn": {"n_channels": 16},
 }
 """Reduced channel widths of the ``narrow`` profiles (layer structure unchanged)."""
 
-SHORTCHUNK_FRAMES = 164
-"""3.5 s at 12 kHz with a 256-sample hop (Louro et al.'s ShortChunk segment length)."""
+SHORTCHUNK_SECONDS = 3.5
+"""Louro et al.'s ShortChunk segment length (164 frames of Choi et al.'s log-mel)."""
 SAMPLECNN_SAMPLES = 59049
 """3^10 samples: Lee et al.'s 3^9 model input (2.68 s at 22.05 kHz)."""
 
@@ -68,6 +80,9 @@ extra rows: the paper tried them but reports only TFM, SB and RG)."""
 
 PAPER_ROW = {"OpenL3 -> musicnn MTT embedding + RF": "OpenL3", "OpenL3 -> aisfx embedding + RF": "OpenL3"}
 """Rows whose paper figure is another row's (the replaced method)."""
+
+RUN_STORE_VERSION = 1
+"""Part of :func:`row_key`: bump it when a change to the models invalidates stored rows."""
 
 NOT_REPRODUCIBLE = ("New-4QAED C", "New-4QAED B")
 """Table 1 columns that need the New-4QAED dataset, which is not public."""
@@ -92,6 +107,25 @@ def select_clips(tracks: pd.DataFrame, profile: str, seed: int = 0) -> pd.DataFr
     return tracks.loc[np.sort(keep)].reset_index(drop=True)
 
 
+def pool_spectrograms(X: np.ndarray, pool: tuple[int, int]) -> np.ndarray:
+    """Average non-overlapping ``(bands, frames)`` blocks of spectrograms ``(..., n_bands, n_frames)``.
+
+    Trailing bands or frames that do not fill a block are dropped. Averages are taken on the
+    decibel values, as a strided average pool on the network's input would.
+
+    Used by: :class:`LouroData` (``input_pool`` of the ``cpu`` profile).
+    """
+    X = np.asarray(X)
+    fb, ft = (int(p) for p in pool)
+    if fb <= 0 or ft <= 0:
+        raise ValueError(f"pool sizes must be positive, got {pool}")
+    if X.ndim < 2 or X.shape[-2] < fb or X.shape[-1] < ft:
+        raise ValueError(f"cannot pool spectrograms of shape {X.shape} by {pool}")
+    nb, nt = X.shape[-2] // fb, X.shape[-1] // ft
+    blocks = X[..., :nb * fb, :nt * ft].reshape(*X.shape[:-2], nb, fb, nt, ft)
+    return blocks.mean(axis=(-3, -1), dtype=np.float64).astype(X.dtype)
+
+
 @dataclass
 class LouroData:
     """The real 4Q clips of one run and lazily extracted inputs (each cached on disk by ``extract``)."""
@@ -111,7 +145,7 @@ class LouroData:
         return self.tracks["quadrant"].to_numpy()
 
     def table(self, name: str):
-        """Per-clip input by name: ``logmel``, ``waveform``, ``musicnn_mel``, ``top100``, an
+        """Per-clip input by name: ``logmel``, ``waveform``, ``musicnn_mel``, ``musicnn_frontend``, ``top100``, an
         augmentation name (stacked copies), or a registry extractor (``musicnn_mtt``, ``aisfx``)."""
         if name not in self._tables:
             self._tables[name] = self._make(name)
@@ -123,19 +157,33 @@ class LouroData:
             raise RuntimeError(f"{extractor.name}: {result.n_failed} clips failed\n{result.summary()}")
         return result.X
 
+    @property
+    def frames_per_second(self) -> float:
+        """Log-mel frame rate of this run's CNN inputs (after ``input_pool``)."""
+        logmel = LogMel()
+        pool = self.settings["input_pool"] or (1, 1)
+        return logmel.sr / logmel.hop_length / pool[1]
+
+    def _logmel(self, extractor) -> np.ndarray:
+        spectrograms = self._extract(extractor)
+        pool = self.settings["input_pool"]
+        return spectrograms if pool is None else pool_spectrograms(spectrograms, pool)
+
     def _make(self, name: str):
         duration = self.settings["duration"]
         if name == "logmel":
-            return self._extract(LogMel(duration=duration))
+            return self._logmel(LogMel(duration=duration))
         if name == "waveform":
             return self._extract(Waveform(duration=duration))
         if name == "musicnn_mel":
             return self._extract(MusicnnMel(duration=duration))
+        if name == "musicnn_frontend":
+            return self._extract(MusicnnFrontend(duration=duration))
         if name == "top100":
             return (self.top100.set_index("SongID").loc[self.tracks["track_id"]]
                     .drop(columns="Quadrant").to_numpy(dtype=float))
         if name in AUDIO_AUGMENTATIONS.values():
-            copies = [self._extract(AugmentedLogMel(name, copy=k, seed=self.seed, duration=duration))
+            copies = [self._logmel(AugmentedLogMel(name, copy=k, seed=self.seed, duration=duration))
                       for k in range(1, self.settings["copies"] + 1)]
             return stack_copies(self.table("logmel"), *copies)
         from ..features.registry import get
@@ -159,33 +207,36 @@ def build_row(row: str, data: LouroData):
     Used by: :func:`run_rows`, notebooks/louro_dl.ipynb.
     """
     s = data.settings
+    pool = s["input_pool"]
+    logmel = "log-mel 96 bands" if pool is None else f"log-mel 96 bands pooled {pool[0]}x{pool[1]}"
     if row == "DL Baseline":
-        return _cnn("cnn_baseline", data), data.table("logmel"), "log-mel 96 bands"
+        return _cnn("cnn_baseline", data), data.table("logmel"), logmel
     if row == "Baseline with GRU":
-        return _cnn("cnn_gru", data), data.table("logmel"), "log-mel 96 bands"
+        return _cnn("cnn_gru", data), data.table("logmel"), logmel
     if row == "CRNN":
-        return _cnn("crnn", data), data.table("logmel"), "log-mel 96 bands"
+        return _cnn("crnn", data), data.table("logmel"), logmel
     if row == "ShortChunk CNN":
-        return (_cnn("shortchunk", data, segment_len=SHORTCHUNK_FRAMES), data.table("logmel"),
-                "log-mel 96 bands, 3.5 s segments")
+        frames = int(round(SHORTCHUNK_SECONDS * data.frames_per_second))
+        return (_cnn("shortchunk", data, segment_len=frames), data.table("logmel"),
+                f"{logmel}, 3.5 s segments")
     if row == "Sample CNN":
         return (_cnn("samplecnn", data, segment_len=SAMPLECNN_SAMPLES), data.table("waveform"),
                 "waveform 22.05 kHz, 59049-sample segments")
     if row == "Baseline + TFM":
-        return _cnn("cnn_baseline", data, augment=TimeFrequencyMasking()), data.table("logmel"), "log-mel + TFM"
+        return _cnn("cnn_baseline", data, augment=TimeFrequencyMasking()), data.table("logmel"), f"{logmel} + TFM"
     if row == "Baseline + RG":
-        return _cnn("cnn_baseline", data, augment=RandomGain()), data.table("logmel"), "log-mel + random gain"
+        return _cnn("cnn_baseline", data, augment=RandomGain()), data.table("logmel"), f"{logmel} + random gain"
     if row in AUDIO_AUGMENTATIONS:
         name = AUDIO_AUGMENTATIONS[row]
         return (WithAugmentedCopies(_cnn("cnn_baseline", data)), data.table(name),
-                f"log-mel + {s['copies']} {name} cop{'y' if s['copies'] == 1 else 'ies'} per training clip")
+                f"{logmel} + {s['copies']} {name} cop{'y' if s['copies'] == 1 else 'ies'} per training clip")
     if row == "Baseline + DeepSMOTE":
         return (DeepSMOTEClassifier(_cnn("cnn_baseline", data), ae_epochs=s["ae_epochs"], random_state=data.seed,
                                     k_neighbors=min(5, s["clips_per_class"] // 2 - 1) if s["clips_per_class"] else 5),
-                data.table("logmel"), "log-mel + DeepSMOTE samples")
+                data.table("logmel"), f"{logmel} + DeepSMOTE samples")
     if row == "Autoencoder":
         return (AutoencoderForest(ae_epochs=s["ae_epochs"], n_estimators=s["forest_trees"], random_state=data.seed),
-                data.table("logmel"), "conv autoencoder bottleneck (128)")
+                data.table("logmel"), f"conv autoencoder bottleneck (128) of {logmel}")
     if row.startswith("OpenL3 -> "):
         name = "musicnn_mtt" if "musicnn" in row else "aisfx"
         forest = make_classifier("random_forest", random_state=data.seed)
@@ -199,21 +250,39 @@ def build_row(row: str, data: LouroData):
         return (HybridAugmented(inputs, features="top100", cnn=cnn, pretrain_inputs="logmel_aug",
                                 finetune_epochs=s["finetune_epochs"], weight=s["hybrid_weight"],
                                 random_state=data.seed),
-                inputs.index(), "log-mel CNN (pre-trained on pitch-shifted copies) + DNN on top-100 features")
+                inputs.index(), f"{logmel} CNN (pre-trained on pitch-shifted copies) + DNN on top-100 features")
     if row == "Artists CNN":
         inputs = Inputs(logmel=data.table("logmel"), artist=data.tracks["artist"])
         cnn = _cnn("cnn_baseline", data)
         cnn.set_params(epochs=s["pretrain_epochs"])
         return (ArtistsCNN(inputs, cnn=cnn, epochs=s["finetune_epochs"], random_state=data.seed),
-                inputs.index(), "log-mel; pre-trained on training-fold artists")
+                inputs.index(), f"{logmel}; pre-trained on training-fold artists")
     if row == "CRNN Pre-trained MTAT":
-        return (MusicnnFineTune(epochs=s["finetune_epochs"], freeze=s["musicnn_freeze"], random_state=data.seed),
-                data.table("musicnn_mel"), f"musicnn MTT (real weights), fine-tuned, freeze={s['musicnn_freeze']}")
+        # a frozen front-end is run once per clip and cached (MusicnnFrontend) instead of every epoch
+        representation = "mel" if s["musicnn_freeze"] == "none" else "frontend"
+        return (MusicnnFineTune(representation=representation, epochs=s["finetune_epochs"], freeze=s["musicnn_freeze"],
+                                random_state=data.seed),
+                data.table(f"musicnn_{representation}"),
+                f"musicnn MTT (real weights), fine-tuned, freeze={s['musicnn_freeze']}")
     raise ValueError(f"unknown row {row!r}; choose from {ROWS}")
 
 
-def run_rows(data: LouroData, rows=ROWS, *, progress: bool = True) -> tuple[CVResult, pd.DataFrame]:
+def row_key(row: str, data: LouroData) -> str:
+    """Digest of what a row's result depends on besides the code: row, profile settings, seed and clips."""
+    spec = {"row": row, "profile": data.profile, "settings": data.settings, "seed": data.seed,
+            "clips": list(map(str, data.tracks["track_id"])), "store_version": RUN_STORE_VERSION}
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def run_rows(data: LouroData, rows=ROWS, *, store: str | os.PathLike | None = None,
+             progress: bool = True) -> tuple[CVResult, pd.DataFrame]:
     """Evaluate ``rows`` on the same folds; return the results and a timing table (seconds per row).
+
+    With ``store`` (a folder), each finished row is saved there under :func:`row_key` and a
+    later call with the same row, settings, seed and clips loads it instead of training again:
+    a long run can be resumed, and rows can be computed by separate processes (one per core)
+    and assembled by the notebook. The timing table keeps the seconds of the original run and
+    says where each row came from. Delete the store after changing model code.
 
     Used by: notebooks/louro_dl.ipynb.
     """
@@ -222,18 +291,35 @@ def run_rows(data: LouroData, rows=ROWS, *, progress: bool = True) -> tuple[CVRe
     records, predictions, timing = [], [], []
     groups = data.tracks["group"].to_numpy()
     for row in rows:
-        start = time.perf_counter()
-        estimator, X, features = build_row(row, data)
-        prepared = time.perf_counter()
-        res = cross_validate(estimator, X, data.y, groups=groups, cv=s["cv"], seed=data.seed, progress=progress,
-                             paper=PAPER, method=row, features=features, dataset="4q", profile=data.profile)
-        done = time.perf_counter()
+        path = None if store is None else Path(store) / f"{row_key(row, data)}.pkl"
+        if path is not None and path.is_file():
+            with open(path, "rb") as f:
+                saved = pickle.load(f)
+            res, row_timing = saved["result"], saved["timing"]
+            row_timing["source"] = f"run store ({path.name})"
+        else:
+            start = time.perf_counter()
+            estimator, X, features = build_row(row, data)
+            prepared = time.perf_counter()
+            res = cross_validate(estimator, X, data.y, groups=groups, cv=s["cv"], seed=data.seed, progress=progress,
+                                 paper=PAPER, method=row, features=features, dataset="4q", profile=data.profile)
+            done = time.perf_counter()
+            row_timing = {"method": row, "inputs_s": round(prepared - start, 1), "cv_s": round(done - prepared, 1),
+                          "folds": res.records["fold"].nunique(), "clips": len(data.y), "machine": machine(),
+                          "torch_threads": torch.get_num_threads(),
+                          "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                partial = path.with_suffix(f".{os.getpid()}.tmp")
+                with open(partial, "wb") as f:
+                    pickle.dump({"result": res, "timing": row_timing}, f)
+                partial.replace(path)  # atomic: a concurrent reader never sees half a row
+            row_timing = {**row_timing, "source": "computed"}
         records.append(res.records)
         predictions.append(res.predictions.assign(method=row))
-        timing.append({"method": row, "inputs_s": round(prepared - start, 1), "cv_s": round(done - prepared, 1),
-                       "folds": res.records["fold"].nunique(), "clips": len(data.y)})
+        timing.append(row_timing)
         f1 = res.records.loc[res.records["metric"] == "f1_macro", "value"].mean()
-        print(f"{row}: macro F1 {f1:.3f} ({done - prepared:.0f} s)", flush=True)
+        print(f"{row}: macro F1 {f1:.3f} ({row_timing['cv_s']:.0f} s, {row_timing['source']})", flush=True)
     return (CVResult(pd.concat(records, ignore_index=True), pd.concat(predictions, ignore_index=True)),
             pd.DataFrame(timing))
 

@@ -137,11 +137,18 @@ class MusiCNN(nn.Module):
         self.bn_dense = _batch_norm(n_units_backend, 1)
         self.output = nn.Linear(n_units_backend, n_classes)
 
+    def frontend(self, x: torch.Tensor) -> torch.Tensor:
+        """The musically motivated front-end: ``(batch, time, 96)`` log-mels to ``(batch, 561, time)``."""
+        x = self.bn_input(x.unsqueeze(1))
+        return torch.cat([block(x) for block in (*self.timbral, *self.temporal)], dim=1)
+
     def forward(self, x: torch.Tensor, return_embeddings: bool = False):
         """Tag probabilities ``(batch, 50)``; with ``return_embeddings`` also a dict of
         ``penultimate`` (batch, 200), ``mean_pool`` and ``max_pool`` (batch, 753)."""
-        x = self.bn_input(x.unsqueeze(1))
-        front = torch.cat([block(x) for block in (*self.timbral, *self.temporal)], dim=1)  # (B, 561, T)
+        return self.from_frontend(self.frontend(x), return_embeddings)
+
+    def from_frontend(self, front: torch.Tensor, return_embeddings: bool = False):
+        """:meth:`forward` from front-end outputs ``(batch, 561, time)`` (mid-end and back-end)."""
         features = [front]
         h = front
         for i, (conv, bn) in enumerate(zip(self.midend, self.midend_bn)):

@@ -24,7 +24,7 @@ class LogMel(Extractor):
         Seconds kept from the start of each clip; shorter clips are zero-padded, so every
         clip yields the same number of frames.
 
-    Used by: notebooks/datasets.ipynb (example spectrograms), notebooks/louro.ipynb (CNN inputs).
+    Used by: notebooks/datasets.ipynb (example spectrograms), notebooks/louro_dl.ipynb (CNN inputs).
     """
 
     name = "logmel"

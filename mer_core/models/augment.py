@@ -141,7 +141,7 @@ def augment_audio(y: np.ndarray, sr: int, augmentation: str, *, seed: int = 0, c
     -------
     ndarray of shape (n_samples,), float32
 
-    Used by: :class:`AugmentedLogMel`; notebooks/louro.ipynb (listening examples).
+    Used by: :class:`AugmentedLogMel`; notebooks/louro_dl.ipynb (listening examples).
     """
     spec = _check_augmentation(augmentation)
     y = np.asarray(y, dtype=np.float32)
@@ -176,7 +176,7 @@ class AugmentedLogMel(Extractor):
     **logmel_params
         Parameters of :class:`LogMel` (default: Louro et al.'s 12 kHz, 96 mels, 1366 frames).
 
-    Used by: notebooks/louro.ipynb (Baseline + time shift / time stretch / pitch shift / power
+    Used by: notebooks/louro_dl.ipynb (Baseline + time shift / time stretch / pitch shift / power
     shift / SB rows).
     """
 
@@ -247,7 +247,7 @@ class TimeFrequencyMasking:
     n_freq_masks, max_freq : int
         Number of frequency masks and their maximum width in mel bins.
 
-    Used by: notebooks/louro.ipynb (Baseline + TFM row).
+    Used by: notebooks/louro_dl.ipynb (Baseline + TFM row).
     """
 
     n_time_masks: int = 2
@@ -291,7 +291,7 @@ class RandomGain:
     floor_db : float
         The log-mel floor (:data:`LOGMEL_FLOOR_DB`).
 
-    Used by: notebooks/louro.ipynb (Baseline + RG row).
+    Used by: notebooks/louro_dl.ipynb (Baseline + RG row).
     """
 
     min_gain_db: float = -12.0
@@ -325,7 +325,7 @@ def stack_copies(original: np.ndarray, *augmented: np.ndarray) -> np.ndarray:
         If a copy's shape differs from the original's (e.g. a clip that failed in one
         extraction only: align the FeatureSets on ``track_id`` first).
 
-    Used by: notebooks/louro.ipynb (inputs of :class:`WithAugmentedCopies`).
+    Used by: notebooks/louro_dl.ipynb (inputs of :class:`WithAugmentedCopies`).
     """
     original = np.asarray(original)
     if original.ndim < 2:
@@ -366,7 +366,7 @@ class WithAugmentedCopies(ClassifierMixin, BaseEstimator):
     n_copies_ : int
         1 + K, copies per clip seen in ``fit``.
 
-    Used by: notebooks/louro.ipynb (Baseline + audio-augmentation rows).
+    Used by: notebooks/louro_dl.ipynb (Baseline + audio-augmentation rows).
     """
 
     def __init__(self, estimator):
@@ -458,7 +458,7 @@ class DeepSMOTEClassifier(ClassifierMixin, BaseEstimator):
     n_synthetic_ : int
         Synthetic clips added.
 
-    Used by: notebooks/louro.ipynb (Baseline + DeepSMOTE row).
+    Used by: notebooks/louro_dl.ipynb (Baseline + DeepSMOTE row).
     """
 
     def __init__(self, estimator, *, latent_dim: int = 128, ae_epochs: int = 30, ae_batch_size: int = 16,

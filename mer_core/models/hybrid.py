@@ -52,7 +52,7 @@ class Inputs:
     >>> inputs = Inputs(logmel=logmels, top100=features, artist=tracks["artist"])
     >>> cross_validate(HybridAugmented(inputs, features="top100"), inputs.index(), y, cv="10x10")
 
-    Used by: notebooks/louro.ipynb (Hybrid Augmented, Artists CNN rows).
+    Used by: notebooks/louro_dl.ipynb (Hybrid Augmented, Artists CNN rows).
     """
 
     def __init__(self, **tables):
@@ -121,7 +121,7 @@ def default_dnn(random_state=None) -> Pipeline:
     do not publish their DNN's layers; these sizes suit 100 to 2000 input features. The
     scaler is fitted on the training fold only.
 
-    Used by: :class:`HybridAugmented` (notebooks/louro.ipynb, Hybrid Augmented row).
+    Used by: :class:`HybridAugmented` (notebooks/louro_dl.ipynb, Hybrid Augmented row).
     """
     return Pipeline([("scale", StandardScaler()),
                      ("mlp", MLPClassifier(hidden_layer_sizes=(256, 128), alpha=1e-3, max_iter=500,
@@ -205,7 +205,7 @@ class HybridAugmented(ClassifierMixin, BaseEstimator):
         Macro-F1 on the inner split of each candidate weight (``None`` with a fixed weight).
     classes_ : ndarray
 
-    Used by: notebooks/louro.ipynb (Hybrid Augmented row).
+    Used by: notebooks/louro_dl.ipynb (Hybrid Augmented row).
     """
 
     def __init__(self, inputs: Inputs, *, spectrogram: str = "logmel", features: str = "top100",

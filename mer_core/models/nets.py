@@ -218,7 +218,7 @@ def cnn_baseline(n_classes: int, input_shape: Sequence[int], *, channels: Sequen
     replaced by the estimator's per-band standardisation; a global max pool (identity on
     96 x 1366) lets smaller inputs through; ``dropout`` before the head is 0 as in Choi's model.
 
-    Used by: notebooks/louro.ipynb (DL Baseline, Baseline + TFM/SB/RG/DeepSMOTE rows).
+    Used by: notebooks/louro_dl.ipynb (DL Baseline, Baseline + TFM/SB/RG/DeepSMOTE rows).
     """
     return SpectrogramCNN(n_classes, input_shape, channels=channels, pools=pools, activation=activation,
                           dropout=dropout)
@@ -238,7 +238,7 @@ def cnn_gru(n_classes: int, input_shape: Sequence[int], *, channels: Sequence[in
     Source: Louro et al. only say "integrating two GRU layers"; the GRU size, dropout and the
     time resolution handed to the GRU follow Choi et al.'s CRNN (2017). About 0.88 M parameters.
 
-    Used by: notebooks/louro.ipynb (Baseline with GRU row).
+    Used by: notebooks/louro_dl.ipynb (Baseline with GRU row).
     """
     return ConvRecurrent(n_classes, input_shape, channels=channels, pools=pools, activation=activation,
                          conv_dropout=0.0, gru_hidden=gru_hidden, gru_layers=gru_layers, dropout=dropout,
@@ -260,7 +260,7 @@ def crnn(n_classes: int, input_shape: Sequence[int], *, channels: Sequence[int] 
     Deviations: softmax over 4 quadrants instead of 50 sigmoid tags; per-band standardisation
     instead of the input batch normalisation.
 
-    Used by: notebooks/louro.ipynb (CRNN row).
+    Used by: notebooks/louro_dl.ipynb (CRNN row).
     """
     return ConvRecurrent(n_classes, input_shape, channels=channels, pools=pools, activation=activation,
                          conv_dropout=conv_dropout, gru_hidden=gru_hidden, gru_layers=gru_layers,
@@ -281,7 +281,7 @@ def shortchunk(n_classes: int, input_shape: Sequence[int], *, n_channels: int = 
     segment length), so the 7th pool only halves time (frequency is already 1); softmax over
     4 quadrants. Segmenting and averaging per clip is done by the estimator (``segment_len``).
 
-    Used by: notebooks/louro.ipynb (ShortChunk CNN row).
+    Used by: notebooks/louro_dl.ipynb (ShortChunk CNN row).
     """
     return ShortChunkCNN(n_classes, input_shape, n_channels=n_channels, dropout=dropout)
 
@@ -300,7 +300,7 @@ def samplecnn(n_classes: int, input_shape: Sequence[int], *, n_channels: int = 1
     Lee et al. use 22.05 kHz audio, where 59049 samples last 2.68 s; a 30 s clip gives 11
     segments, whose predictions the estimator averages. Deviation: softmax over 4 quadrants.
 
-    Used by: notebooks/louro.ipynb (Sample CNN row).
+    Used by: notebooks/louro_dl.ipynb (Sample CNN row).
     """
     return SampleCNN(n_classes, input_shape, n_channels=n_channels, dropout=dropout)
 
@@ -328,7 +328,7 @@ def build_net(name: str, n_classes: int, input_shape: Sequence[int], **net_param
 
 
 def count_parameters(module: nn.Module) -> int:
-    """Number of trainable parameters. Used by: notebooks/louro.ipynb (model sizes)."""
+    """Number of trainable parameters. Used by: notebooks/louro_dl.ipynb (model sizes)."""
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
@@ -346,7 +346,7 @@ class ConvAutoencoder(nn.Module):
     embeddings fed to a random forest; and the DeepSMOTE row: SMOTE in the bottleneck space,
     decoded to synthetic spectrograms); this one is deliberately small so it trains on a CPU.
 
-    Used by: notebooks/louro.ipynb (Autoencoder and Baseline + DeepSMOTE rows).
+    Used by: notebooks/louro_dl.ipynb (Autoencoder and Baseline + DeepSMOTE rows).
     """
 
     def __init__(self, input_shape: Sequence[int], *, latent_dim: int = 128,

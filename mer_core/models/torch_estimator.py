@@ -220,7 +220,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     mean_, scale_ : ndarray or None
         Band statistics learned in ``fit`` (``None`` when ``standardize=False``).
 
-    Used by: notebooks/louro.ipynb (all deep-learning rows of Table 1).
+    Used by: notebooks/louro_dl.ipynb (all deep-learning rows of Table 1).
     """
 
     def __init__(self, net: str = "cnn_baseline", net_params: dict | None = None, *, epochs: int = 100,
@@ -286,9 +286,6 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
 
     def _standardized(self, batch: np.ndarray) -> np.ndarray:
         return batch if self.mean_ is None else (batch - self.mean_) / self.scale_
-
-    def _to_tensor(self, batch: np.ndarray, device: torch.device) -> torch.Tensor:
-        return torch.from_numpy(np.ascontiguousarray(self._standardized(batch), dtype=np.float32)).to(device)
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y):
@@ -360,17 +357,10 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         starts = self._segment_starts(X.shape[-1])
         clips = np.repeat(np.arange(len(X)), len(starts))
         sample_starts = np.tile(starts, len(X))
-        device = resolve_device(self.device)
-        module = self.module_.to(device).eval()
-        outputs = []
-        try:
-            with torch_runtime(None, self.num_threads), torch.inference_mode():
-                for idx in batches(np.arange(len(clips)), int(self.batch_size)):
-                    inputs = self._to_tensor(self._gather(X, clips[idx], sample_starts[idx]), device)
-                    outputs.append(output(module, inputs).float().cpu().numpy())
-        finally:
-            self.module_.cpu()
-        values = np.concatenate(outputs)
+        values = apply_batched(lambda x: output(self.module_, x), self.module_,
+                               lambda idx: self._standardized(self._gather(X, clips[idx], sample_starts[idx])),
+                               len(clips), batch_size=int(self.batch_size), device=self.device,
+                               num_threads=self.num_threads)
         # samples are clip-major with the same number of segments per clip
         return values.reshape(len(X), len(starts), -1).mean(axis=1)
 
@@ -385,7 +375,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     def embed(self, X) -> np.ndarray:
         """Penultimate-layer activations per clip, ``(n_clips, dim)``, averaged over segments.
 
-        Used by: notebooks/louro.ipynb (t-SNE of learned representations).
+        Used by: notebooks/louro_dl.ipynb (t-SNE of learned representations).
         """
         return self._per_clip(X, lambda module, x: module.embed(x))
 
@@ -411,7 +401,7 @@ def fit_autoencoder(X, *, latent_dim: int = 128, channels: Sequence[int] = (16, 
     ConvAutoencoder
         On the CPU, in eval mode, with ``history_`` (one ``{"epoch", "loss"}`` per epoch).
 
-    Used by: notebooks/louro.ipynb (Autoencoder + random forest and DeepSMOTE rows).
+    Used by: notebooks/louro_dl.ipynb (Autoencoder + random forest and DeepSMOTE rows).
     """
     X = _check_inputs(X)
     if X.ndim != 3:
@@ -448,40 +438,58 @@ def fit_autoencoder(X, *, latent_dim: int = 128, channels: Sequence[int] = (16, 
     return module.cpu().eval()
 
 
-def _apply_batched(fn: Callable[[torch.Tensor], torch.Tensor], data: np.ndarray, module: nn.Module,
-                   batch_size: int, device: str) -> np.ndarray:
+def apply_batched(fn: Callable[[torch.Tensor], torch.Tensor], module: nn.Module,
+                  batch_fn: Callable[[np.ndarray], np.ndarray], n_samples: int, *, batch_size: int,
+                  device: str | torch.device = "auto", num_threads: int | None = None) -> np.ndarray:
+    """Run ``fn`` (a function of ``module``) over ``n_samples`` in eval mode without gradients.
+
+    ``batch_fn(sample_indices)`` returns the inputs of those samples; outputs come back as one
+    float32 array in sample order and the module is moved back to the CPU. The one inference
+    loop of the project (classifiers, musicnn fine-tune, autoencoders).
+    """
     device = resolve_device(device)
     module.to(device).eval()
     outputs = []
     try:
-        with torch.inference_mode():
-            for idx in batches(np.arange(len(data)), int(batch_size)):
-                outputs.append(fn(torch.from_numpy(np.ascontiguousarray(data[idx])).to(device)).cpu().numpy())
+        with torch_runtime(None, num_threads), torch.inference_mode():
+            for idx in batches(np.arange(n_samples), int(batch_size)):
+                inputs = torch.from_numpy(np.ascontiguousarray(batch_fn(idx), dtype=np.float32)).to(device)
+                outputs.append(fn(inputs).float().cpu().numpy())
     finally:
         module.cpu()
     return np.concatenate(outputs)
 
 
+def predict_batched(module: nn.Module, samples: np.ndarray, *, batch_size: int, device: str | torch.device = "auto",
+                    num_threads: int | None = None) -> np.ndarray:
+    """Softmax outputs ``(n_samples, n_classes)`` of a classifier ``module`` on ``samples``."""
+    return apply_batched(lambda x: torch.softmax(module(x), dim=1), module, lambda idx: samples[idx], len(samples),
+                         batch_size=batch_size, device=device, num_threads=num_threads)
+
+
 def encode(module: ConvAutoencoder, X, *, batch_size: int = 32, device: str = "auto") -> np.ndarray:
     """Bottleneck vectors ``(n_clips, latent_dim)`` of log-mels ``X`` (dB).
 
-    Used by: notebooks/louro.ipynb (Autoencoder + random forest, DeepSMOTE).
+    Used by: notebooks/louro_dl.ipynb (Autoencoder + random forest, DeepSMOTE).
     """
     X = _check_inputs(X)
     if X.shape[1:] != module.input_shape:
         raise ValueError(f"X has clips of shape {X.shape[1:]}, the autoencoder expects {module.input_shape}")
     mean, scale = module.mean.cpu().numpy(), module.scale.cpu().numpy()
-    return _apply_batched(module.encode, (X - mean) / scale, module, batch_size, device)
+    standardized = (X - mean) / scale
+    return apply_batched(module.encode, module, lambda idx: standardized[idx], len(X), batch_size=batch_size,
+                         device=device)
 
 
 def decode(module: ConvAutoencoder, Z, *, batch_size: int = 32, device: str = "auto") -> np.ndarray:
     """Log-mels (dB) ``(n, n_mels, n_frames)`` decoded from bottleneck vectors ``Z``.
 
-    Used by: notebooks/louro.ipynb (DeepSMOTE: synthetic spectrograms from SMOTE in latent space).
+    Used by: notebooks/louro_dl.ipynb (DeepSMOTE: synthetic spectrograms from SMOTE in latent space).
     """
     Z = np.asarray(Z, dtype=np.float32)
     latent_dim = module.to_latent.out_features
     if Z.ndim != 2 or Z.shape[1] != latent_dim:
         raise ValueError(f"Z must have shape (n, {latent_dim}), got {Z.shape}")
     mean, scale = module.mean.cpu().numpy(), module.scale.cpu().numpy()
-    return _apply_batched(module.decode, Z, module, batch_size, device) * scale + mean
+    return apply_batched(module.decode, module, lambda idx: Z[idx], len(Z), batch_size=batch_size,
+                         device=device) * scale + mean

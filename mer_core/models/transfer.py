@@ -38,7 +38,8 @@ from torch import nn
 from ..audio import fix_length
 from ..features.base import Extractor
 from ..features.musicnn import HOP_LENGTH, N_MELS, PATCH_FRAMES, SR, MusiCNN, load_musicnn, log_mel
-from .torch_estimator import (TorchClassifier, batches, draw_seed, encode, fit_autoencoder, resolve_device,
+from ..weights import musicnn_weights_present
+from .torch_estimator import (TorchClassifier, draw_seed, encode, fit_autoencoder, predict_batched, resolve_device,
                               torch_runtime, train_epochs)
 
 FREEZE_CNN = ("none", "backbone")
@@ -129,7 +130,7 @@ def fine_tune(classifier: TorchClassifier, X, y, *, epochs: int = 20, lr: float 
         remain those of the pre-training.
 
     Used by: :class:`ArtistsCNN`, :class:`mer_core.models.hybrid.HybridAugmented`
-    (notebooks/louro.ipynb: Artists CNN and Hybrid Augmented rows).
+    (notebooks/louro_dl.ipynb: Artists CNN and Hybrid Augmented rows).
     """
     check_is_fitted(classifier, "module_")
     if classifier.segment_len is not None:
@@ -227,7 +228,7 @@ class ArtistsCNN(ClassifierMixin, BaseEstimator):
         Clips used for artist pre-training.
     classes_ : ndarray
 
-    Used by: notebooks/louro.ipynb (Artists CNN row).
+    Used by: notebooks/louro_dl.ipynb (Artists CNN row).
     """
 
     def __init__(self, inputs, *, spectrogram: str = "logmel", artist: str = "artist",
@@ -294,7 +295,7 @@ class MusicnnMel(Extractor):
     ``duration`` seconds first, so every clip has the same number of frames (30 s: 1876
     frames, 10 patches of 3 s). Run it with :func:`mer_core.features.base.extract`.
 
-    Used by: notebooks/louro.ipynb (input of the CRNN Pre-trained MTAT row, :class:`MusicnnFineTune`).
+    Used by: notebooks/louro_dl.ipynb (input of the CRNN Pre-trained MTAT row, :class:`MusicnnFineTune`).
     """
 
     name = "musicnn_mel"
@@ -319,24 +320,85 @@ class MusicnnMel(Extractor):
         return log_mel(y, sr)
 
 
+MUSICNN_FRONTEND_CHANNELS = 561
+"""Channels of musicnn's front-end output (2 x 204 timbral + 3 x 51 temporal filters)."""
+
+
+class MusicnnFrontend(Extractor):
+    """Outputs of a pretrained musicnn's front-end for each 3 s patch of a clip, ``(n_patches, 561, 187)``.
+
+    With ``freeze='frontend'`` the front-end of :class:`MusicnnFineTune` never changes (its
+    batch norm keeps musicnn's statistics and it has no dropout), so its output for a patch is
+    the same in every epoch and every fold. Computing it once per clip and caching it on disk
+    (:func:`mer_core.features.base.extract`) makes the fine-tune train only what it updates,
+    the mid-end and back-end, with the same result as running the frozen layers each time:
+    the front-end is three quarters of musicnn's cost. Patches are the non-overlapping ones of
+    :class:`MusicnnMel` (``duration`` 29.12 s: 9 patches).
+
+    Used by: notebooks/louro_dl.ipynb (CRNN Pre-trained MTAT row in the ``cpu`` profile).
+    """
+
+    name = "musicnn_frontend"
+    version = "1"
+    sr = SR
+    parallel = False  # one process holds the network; torch uses its own threads
+    requires_weights = True
+
+    def __init__(self, model: str = "MTT_musicnn", duration: float = 30.0, patch_frames: int = PATCH_FRAMES,
+                 weights_dir: str | os.PathLike | None = None):
+        if model not in MUSICNN_MODELS:
+            raise ValueError(f"model must be one of {MUSICNN_MODELS}, got {model!r}")
+        self._mel = MusicnnMel(duration)
+        if int(patch_frames) <= 0 or self._mel.n_frames < int(patch_frames):
+            raise ValueError(f"patch_frames must be in 1..{self._mel.n_frames}, got {patch_frames}")
+        self.model, self.duration, self.patch_frames = model, duration, int(patch_frames)
+        self._weights_dir = weights_dir
+        self._net = None
+
+    @property
+    def n_patches(self) -> int:
+        return self._mel.n_frames // self.patch_frames
+
+    @property
+    def dim(self) -> int:
+        return self.n_patches * MUSICNN_FRONTEND_CHANNELS * self.patch_frames
+
+    def params(self) -> dict:
+        return {"model": self.model, "duration": self.duration, "patch_frames": self.patch_frames}
+
+    def weights_available(self) -> bool:
+        return musicnn_weights_present(self._weights_dir, model=self.model)
+
+    def __call__(self, y: np.ndarray, sr: int) -> np.ndarray:
+        if self._net is None:
+            self._net = load_musicnn(self.model, self._weights_dir).eval()
+        mels = self._mel(y, sr)[: self.n_patches * self.patch_frames]
+        with torch.inference_mode():
+            front = self._net.frontend(torch.from_numpy(mels.reshape(self.n_patches, self.patch_frames, N_MELS)))
+        return front.numpy()
+
+
 class MusicnnClassifierNet(nn.Module):
     """A pretrained :class:`~mer_core.features.musicnn.MusiCNN` with a new classification head.
 
-    ``forward`` maps ``(batch, frames, 96)`` log-mel patches to class logits:
+    ``forward`` maps ``(batch, frames, 96)`` log-mel patches (or, with ``from_frontend``,
+    :class:`MusicnnFrontend` outputs ``(batch, 561, frames)``) to class logits:
     musicnn's front-end, mid-end and back-end up to the 200-unit penultimate layer (after its
     batch norm), dropout, and a new linear layer. musicnn's 50-tag output layer is unused.
     """
 
-    def __init__(self, backbone: MusiCNN, n_classes: int, dropout: float = 0.5):
+    def __init__(self, backbone: MusiCNN, n_classes: int, dropout: float = 0.5, from_frontend: bool = False):
         super().__init__()
         self.backbone = backbone
+        self.from_frontend = from_frontend
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(backbone.dense.out_features, n_classes)
         self.backbone.output.requires_grad_(False)
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """The 200-unit penultimate layer, ``(batch, 200)``."""
-        _, embeddings = self.backbone(x, return_embeddings=True)
+        run = self.backbone.from_frontend if self.from_frontend else self.backbone
+        _, embeddings = run(x, return_embeddings=True)
         return embeddings["penultimate"]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -370,6 +432,10 @@ class MusicnnFineTune(ClassifierMixin, BaseEstimator):
         indices into ``inputs[spectrogram]``.
     spectrogram : str
         Table name in ``inputs``.
+    representation : {'mel', 'frontend'}
+        What ``X`` holds: :class:`MusicnnMel` log-mels, or :class:`MusicnnFrontend` outputs
+        ``(n_clips, n_patches, 561, patch_frames)`` of the same ``model``, which needs
+        ``freeze`` 'frontend' or 'backbone' (the front-end is then not run at all).
     model : {'MTT_musicnn', 'MSD_musicnn'}
     weights_dir : path-like or None
         Weights root (default :func:`mer_core.config.weights_dir`); fetched by ``mer weights fetch``.
@@ -397,16 +463,18 @@ class MusicnnFineTune(ClassifierMixin, BaseEstimator):
     MissingWeightsError
         In ``fit``, when the musicnn checkpoint is not on disk.
 
-    Used by: notebooks/louro.ipynb (CRNN Pre-trained MTAT row).
+    Used by: notebooks/louro_dl.ipynb (CRNN Pre-trained MTAT row).
     """
 
-    def __init__(self, inputs=None, *, spectrogram: str = "musicnn_mel", model: str = "MTT_musicnn",
+    def __init__(self, inputs=None, *, spectrogram: str = "musicnn_mel", representation: str = "mel",
+                 model: str = "MTT_musicnn",
                  weights_dir: str | os.PathLike | None = None, epochs: int = 20, batch_size: int = 32,
                  lr: float = 1e-4, head_lr: float = 1e-3, weight_decay: float = 0.0, dropout: float = 0.5,
                  freeze: str = "none", patch_frames: int = PATCH_FRAMES, stop_train_acc: float | None = 0.9,
                  device: str = "auto", random_state=None, progress: bool = False, num_threads: int | None = None):
         self.inputs = inputs
         self.spectrogram = spectrogram
+        self.representation = representation
         self.model = model
         self.weights_dir = weights_dir
         self.epochs = epochs
@@ -423,25 +491,24 @@ class MusicnnFineTune(ClassifierMixin, BaseEstimator):
         self.progress = progress
         self.num_threads = num_threads
 
-    def _mels(self, X) -> np.ndarray:
-        mels = clip_table(X, self.inputs, self.spectrogram)
-        if mels.ndim != 3 or mels.shape[2] != N_MELS or len(mels) == 0:
-            raise ValueError(f"expected musicnn log-mels of shape (n_clips, n_frames, {N_MELS}), got {mels.shape}")
-        if mels.shape[1] < int(self.patch_frames):
-            raise ValueError(f"clips have {mels.shape[1]} frames, fewer than one patch ({self.patch_frames})")
-        if not np.all(np.isfinite(mels)):
+    def _patches(self, X) -> np.ndarray:
+        """Per-clip patches, ``(n_clips, n_patches, patch_frames, 96)`` log-mels or
+        ``(n_clips, n_patches, 561, patch_frames)`` front-end outputs."""
+        data = clip_table(X, self.inputs, self.spectrogram)
+        if not np.all(np.isfinite(data)):
             raise ValueError("X contains NaN or infinite values")
-        return mels
-
-    def _patch_index(self, mels: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-        """(clip, start frame) of every patch, clip-major, and the number of patches per clip."""
         length = int(self.patch_frames)
-        starts = length * np.arange(mels.shape[1] // length)
-        return np.repeat(np.arange(len(mels)), len(starts)), np.tile(starts, len(mels)), len(starts)
-
-    def _gather(self, mels, clips, starts) -> np.ndarray:
-        length = int(self.patch_frames)
-        return np.stack([mels[c, s:s + length] for c, s in zip(clips, starts)])
+        if self.representation == "frontend":
+            if data.ndim != 4 or data.shape[2] != MUSICNN_FRONTEND_CHANNELS or data.shape[3] != length or not len(data):
+                raise ValueError(f"expected musicnn front-end outputs of shape (n_clips, n_patches, "
+                                 f"{MUSICNN_FRONTEND_CHANNELS}, {length}), got {data.shape}")
+            return data
+        if data.ndim != 3 or data.shape[2] != N_MELS or len(data) == 0:
+            raise ValueError(f"expected musicnn log-mels of shape (n_clips, n_frames, {N_MELS}), got {data.shape}")
+        n_patches = data.shape[1] // length  # the incomplete tail is dropped, as musicnn does
+        if n_patches == 0:
+            raise ValueError(f"clips have {data.shape[1]} frames, fewer than one patch ({length})")
+        return data[:, : n_patches * length].reshape(len(data), n_patches, length, N_MELS)
 
     def fit(self, X, y):
         """Fine-tune musicnn on the patches of clips ``X``; return ``self``."""
@@ -451,15 +518,21 @@ class MusicnnFineTune(ClassifierMixin, BaseEstimator):
             raise ValueError(f"freeze must be one of {FREEZE_MUSICNN}, got {self.freeze!r}")
         if int(self.patch_frames) <= 0 or int(self.batch_size) <= 0 or not 0 <= self.dropout < 1:
             raise ValueError("patch_frames and batch_size must be positive and dropout in [0, 1)")
+        if self.representation not in ("mel", "frontend"):
+            raise ValueError(f"representation must be 'mel' or 'frontend', got {self.representation!r}")
+        if self.representation == "frontend" and self.freeze == "none":
+            raise ValueError("front-end outputs as input need freeze='frontend' or 'backbone'")
         _check_training(self.epochs, self.lr, self.head_lr, self.weight_decay, self.stop_train_acc)
-        mels = self._mels(X)
-        self.classes_, targets = _check_labels(y, len(mels))
-        clips, starts, n_patches = self._patch_index(mels)
+        patches = self._patches(X)
+        self.classes_, targets = _check_labels(y, len(patches))
+        n_clips, n_patches = patches.shape[:2]
+        flat = patches.reshape(n_clips * n_patches, *patches.shape[2:])
         device = resolve_device(self.device)
         seed = draw_seed(self.random_state)
         rng = np.random.default_rng(seed)
         with torch_runtime(seed, self.num_threads):
-            net = MusicnnClassifierNet(load_musicnn(self.model, self.weights_dir), len(self.classes_), self.dropout)
+            net = MusicnnClassifierNet(load_musicnn(self.model, self.weights_dir), len(self.classes_), self.dropout,
+                                       from_frontend=self.representation == "frontend")
             for frozen in net.frozen_modules(self.freeze):
                 frozen.requires_grad_(False)
             body = [p for p in net.backbone.parameters() if p.requires_grad]
@@ -468,7 +541,7 @@ class MusicnnFineTune(ClassifierMixin, BaseEstimator):
             net.to(device)
             optimizer = torch.optim.Adam(groups, weight_decay=self.weight_decay)
             self.history_ = train_epochs(
-                net, lambda idx: self._gather(mels, clips[idx], starts[idx]), targets[clips], optimizer=optimizer,
+                net, lambda idx: flat[idx], np.repeat(targets, n_patches), optimizer=optimizer,
                 epochs=self.epochs, batch_size=self.batch_size, stop_train_acc=self.stop_train_acc, rng=rng,
                 device=device, progress=self.progress, desc=self.model)
         self.n_epochs_ = len(self.history_)
@@ -479,19 +552,12 @@ class MusicnnFineTune(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities per clip: the mean of its patches' softmax outputs."""
         check_is_fitted(self, "module_")
-        mels = self._mels(X)
-        clips, starts, n_patches = self._patch_index(mels)
-        device = resolve_device(self.device)
-        module = self.module_.to(device).eval()
-        outputs = []
-        try:
-            with torch_runtime(None, self.num_threads), torch.inference_mode():
-                for idx in batches(np.arange(len(clips)), int(self.batch_size)):
-                    batch = torch.from_numpy(self._gather(mels, clips[idx], starts[idx])).to(device)
-                    outputs.append(torch.softmax(module(batch), dim=1).float().cpu().numpy())
-        finally:
-            self.module_.cpu()
-        return np.concatenate(outputs).reshape(len(mels), n_patches, -1).mean(axis=1)
+        patches = self._patches(X)
+        n_clips, n_patches = patches.shape[:2]
+        flat = patches.reshape(n_clips * n_patches, *patches.shape[2:])
+        probabilities = predict_batched(self.module_, flat, batch_size=int(self.batch_size),
+                                        device=self.device, num_threads=self.num_threads)
+        return probabilities.reshape(n_clips, n_patches, -1).mean(axis=1)
 
     def predict(self, X) -> np.ndarray:
         """Most probable class per clip."""
@@ -529,7 +595,7 @@ class AutoencoderForest(ClassifierMixin, BaseEstimator):
     forest_ : RandomForestClassifier
     classes_ : ndarray
 
-    Used by: notebooks/louro.ipynb (Autoencoder row).
+    Used by: notebooks/louro_dl.ipynb (Autoencoder row).
     """
 
     def __init__(self, inputs=None, *, spectrogram: str = "logmel", latent_dim: int = 128,
