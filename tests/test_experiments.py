@@ -77,3 +77,13 @@ def test_run_store_resumes_finished_rows_and_keys_on_the_settings(tmp_path, monk
     assert built == [("DL Baseline", 0), ("DL Baseline", 1)]  # another seed is another run
     louro_dl.run_rows(data, ["DL Baseline"], progress=False)  # no store: always computed
     assert len(built) == 3 and not list(tmp_path.glob("*.tmp"))
+
+
+def test_network_sizes_follow_the_profile():
+    cpu, paper = louro_dl.network_sizes("cpu"), louro_dl.network_sizes("paper")
+    assert cpu.loc["cnn_baseline", "input per sample"] == "48 x 341"
+    assert paper.loc["cnn_baseline", "input per sample"] == "96 x 1366"
+    assert cpu.loc["shortchunk", "input per sample"] == "48 x 41"  # 3.5 s at the pooled frame rate
+    narrow = cpu["parameters (narrow width)"]
+    assert (narrow < cpu["parameters (published width)"]).all()
+    assert (paper["parameters (paper width)"] == paper["parameters (published width)"]).all()

@@ -62,7 +62,7 @@ def load(root: str | Path, *, validate: bool = True) -> pd.DataFrame:
     DatasetError
         Naming the missing folder, file or clip, or the disagreeing labels.
 
-    Used by: notebooks/datasets.ipynb, notebooks/koh_dubnov.ipynb, notebooks/louro_dl.ipynb.
+    Used by: notebooks/datasets.ipynb, notebooks/features.ipynb, notebooks/koh_dubnov.ipynb, notebooks/louro_dl.ipynb.
     """
     root = Path(root)
     if not root.is_dir():

@@ -31,7 +31,7 @@ def load_features(path: str | Path, label: str, *, id_column: str | None = None,
         Naming the missing column, the first non-numeric feature column, the columns with
         missing values, or the rows without a label.
 
-    Used by: ``mer evaluate``, notebooks/louro_dl.ipynb.
+    Used by: ``mer evaluate``.
     """
     path = Path(path)
     if not path.is_file():

@@ -28,6 +28,7 @@ from ..models import make_classifier
 from ..models.augment import (AugmentedLogMel, DeepSMOTEClassifier, RandomGain, TimeFrequencyMasking,
                               WithAugmentedCopies, stack_copies)
 from ..models.hybrid import HybridAugmented, Inputs
+from ..models.nets import build_net, count_parameters
 from ..models.torch_estimator import TorchClassifier
 from ..models.transfer import ArtistsCNN, AutoencoderForest, MusicnnFineTune, MusicnnFrontend, MusicnnMel
 from .louro import PAPER, TABLE1_ORIGINAL_4QAED
@@ -126,6 +127,32 @@ def pool_spectrograms(X: np.ndarray, pool: tuple[int, int]) -> np.ndarray:
     return blocks.mean(axis=(-3, -1), dtype=np.float64).astype(X.dtype)
 
 
+def cnn_input_shapes(profile: str) -> dict[str, tuple[int, ...]]:
+    """Shape of one training sample of each Table 1 network under ``profile`` (after ``input_pool``)."""
+    s = PROFILES[check_profile(profile)]
+    logmel = LogMel(duration=s["duration"])
+    pool = s["input_pool"] or (1, 1)
+    bands, frames = logmel.n_mels // pool[0], logmel.n_frames // pool[1]
+    chunk = int(round(SHORTCHUNK_SECONDS * logmel.sr / logmel.hop_length / pool[1]))
+    return {"cnn_baseline": (bands, frames), "cnn_gru": (bands, frames), "crnn": (bands, frames),
+            "shortchunk": (bands, chunk), "samplecnn": (SAMPLECNN_SAMPLES,)}
+
+
+def network_sizes(profile: str) -> pd.DataFrame:
+    """Trainable parameters of each Table 1 network as ``profile`` builds it and at its published widths.
+
+    Used by: notebooks/louro_dl.ipynb.
+    """
+    width = PROFILES[check_profile(profile)]["width"]
+    rows = []
+    for net, shape in cnn_input_shapes(profile).items():
+        params = NARROW_NETS[net] if width == "narrow" else {}
+        rows.append({"network": net, "input per sample": " x ".join(map(str, shape)),
+                     f"parameters ({width} width)": count_parameters(build_net(net, 4, shape, **params)),
+                     "parameters (published width)": count_parameters(build_net(net, 4, shape))})
+    return pd.DataFrame(rows).set_index("network")
+
+
 @dataclass
 class LouroData:
     """The real 4Q clips of one run and lazily extracted inputs (each cached on disk by ``extract``)."""
@@ -156,13 +183,6 @@ class LouroData:
         if result.n_failed:  # keep rows aligned: a clip that fails one input is a hard error here
             raise RuntimeError(f"{extractor.name}: {result.n_failed} clips failed\n{result.summary()}")
         return result.X
-
-    @property
-    def frames_per_second(self) -> float:
-        """Log-mel frame rate of this run's CNN inputs (after ``input_pool``)."""
-        logmel = LogMel()
-        pool = self.settings["input_pool"] or (1, 1)
-        return logmel.sr / logmel.hop_length / pool[1]
 
     def _logmel(self, extractor) -> np.ndarray:
         spectrograms = self._extract(extractor)
@@ -216,8 +236,8 @@ def build_row(row: str, data: LouroData):
     if row == "CRNN":
         return _cnn("crnn", data), data.table("logmel"), logmel
     if row == "ShortChunk CNN":
-        frames = int(round(SHORTCHUNK_SECONDS * data.frames_per_second))
-        return (_cnn("shortchunk", data, segment_len=frames), data.table("logmel"),
+        return (_cnn("shortchunk", data, segment_len=cnn_input_shapes(data.profile)["shortchunk"][1]),
+                data.table("logmel"),
                 f"{logmel}, 3.5 s segments")
     if row == "Sample CNN":
         return (_cnn("samplecnn", data, segment_len=SAMPLECNN_SAMPLES), data.table("waveform"),

@@ -71,7 +71,7 @@ def make_classifier(name: str, *, random_state: int = 0, n_iter: int = 30, inner
         Only for ``svm_bayes``: evaluations of the Bayesian search and folds of the inner
         stratified CV that scores each candidate (both inside the outer training fold).
 
-    Used by: notebooks/koh_dubnov.ipynb, notebooks/louro_dl.ipynb, ``mer evaluate``.
+    Used by: notebooks/koh_dubnov.ipynb, notebooks/louro_svm.ipynb, notebooks/louro_dl.ipynb, ``mer evaluate``.
     """
     if name == "svm_bayes":
         from skopt import BayesSearchCV
