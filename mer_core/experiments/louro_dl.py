@@ -49,8 +49,10 @@ PROFILES = {
 ``(bands, frames)`` averages blocks of the 96 x 1366 log-mel (``cpu``: 48 bands x 341 frames of
 85 ms), which cuts a CNN epoch about ten-fold; the other profiles keep Choi et al.'s input.
 Louro et al.'s early stopping (training accuracy >= 90 %) applies in every profile; ``epochs``
-is its ceiling. ``cpu`` costs 2-10 minutes per row on 2 cores (one row per core), ``paper`` is
-meant for a GPU."""
+is its ceiling. ``cpu`` took 6-31 minutes of CV per row with one single-threaded process per
+row on a shared 2-core machine (the chapter's timing table), except the Sample CNN: every 2.7 s
+segment is a training sample (7200 per epoch), about 2 hours on one core. ``paper`` is meant
+for a GPU."""
 
 NARROW_NETS = {
     "cnn_baseline": {"channels": (16, 32, 32, 48, 64)},
