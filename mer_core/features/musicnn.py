@@ -106,6 +106,11 @@ def _same_pad(kernel: int) -> tuple[int, int]:
     return (kernel - 1) // 2, kernel // 2
 
 
+TIMBRAL_FILTERS, TEMPORAL_FILTERS = int(1.6 * 128), int(1.6 * 32)
+FRONTEND_CHANNELS = 2 * TIMBRAL_FILTERS + 3 * TEMPORAL_FILTERS
+"""Channels of musicnn's front-end output: 2 timbral blocks of 204 filters, 3 temporal of 51 (561)."""
+
+
 class MusiCNN(nn.Module):
     """musicnn's ``build_musicnn``: musically motivated front-end, dense mid-end, pooled back-end.
 
@@ -116,7 +121,7 @@ class MusiCNN(nn.Module):
 
     def __init__(self, n_classes: int = 50, n_filters_midend: int = 64, n_units_backend: int = 200):
         super().__init__()
-        timbral_filters, temporal_filters = int(1.6 * 128), int(1.6 * 32)
+        timbral_filters, temporal_filters = TIMBRAL_FILTERS, TEMPORAL_FILTERS
         self.bn_input = _batch_norm(1, 2)
         # Timbral filters span 40% and 70% of the mel axis and 7 frames ('valid' in
         # frequency, zero-padded 3 frames each side in time).
@@ -124,7 +129,7 @@ class MusiCNN(nn.Module):
                                      for share in (0.4, 0.7))
         # Temporal filters: one mel bin wide, 128/64/32 frames long, 'same' padding.
         self.temporal = nn.ModuleList(_ConvBlock(temporal_filters, (k, 1), _same_pad(k)) for k in (128, 64, 32))
-        n_front = 2 * timbral_filters + 3 * temporal_filters  # 561
+        n_front = FRONTEND_CHANNELS
         # Mid-end: TF convolves (time, feature) maps with kernels as wide as the features,
         # i.e. a 1-D convolution over time.
         self.midend = nn.ModuleList([nn.Conv1d(n_front, n_filters_midend, 7),

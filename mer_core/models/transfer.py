@@ -37,7 +37,7 @@ from torch import nn
 
 from ..audio import fix_length
 from ..features.base import Extractor
-from ..features.musicnn import HOP_LENGTH, N_MELS, PATCH_FRAMES, SR, MusiCNN, load_musicnn, log_mel
+from ..features.musicnn import FRONTEND_CHANNELS, HOP_LENGTH, N_MELS, PATCH_FRAMES, SR, MusiCNN, load_musicnn, log_mel
 from ..weights import musicnn_weights_present
 from .torch_estimator import (TorchClassifier, draw_seed, encode, fit_autoencoder, predict_batched, resolve_device,
                               torch_runtime, train_epochs)
@@ -320,10 +320,6 @@ class MusicnnMel(Extractor):
         return log_mel(y, sr)
 
 
-MUSICNN_FRONTEND_CHANNELS = 561
-"""Channels of musicnn's front-end output (2 x 204 timbral + 3 x 51 temporal filters)."""
-
-
 class MusicnnFrontend(Extractor):
     """Outputs of a pretrained musicnn's front-end for each 3 s patch of a clip, ``(n_patches, 561, 187)``.
 
@@ -331,8 +327,8 @@ class MusicnnFrontend(Extractor):
     batch norm keeps musicnn's statistics and it has no dropout), so its output for a patch is
     the same in every epoch and every fold. Computing it once per clip and caching it on disk
     (:func:`mer_core.features.base.extract`) makes the fine-tune train only what it updates,
-    the mid-end and back-end, with the same result as running the frozen layers each time:
-    the front-end is three quarters of musicnn's cost. Patches are the non-overlapping ones of
+    the mid-end and back-end, with the same result as running the frozen layers each time.
+    Patches are the non-overlapping ones of
     :class:`MusicnnMel` (``duration`` 29.12 s: 9 patches).
 
     Used by: notebooks/louro_dl.ipynb (CRNN Pre-trained MTAT row in the ``cpu`` profile).
@@ -361,7 +357,7 @@ class MusicnnFrontend(Extractor):
 
     @property
     def dim(self) -> int:
-        return self.n_patches * MUSICNN_FRONTEND_CHANNELS * self.patch_frames
+        return self.n_patches * FRONTEND_CHANNELS * self.patch_frames
 
     def params(self) -> dict:
         return {"model": self.model, "duration": self.duration, "patch_frames": self.patch_frames}
@@ -499,9 +495,9 @@ class MusicnnFineTune(ClassifierMixin, BaseEstimator):
             raise ValueError("X contains NaN or infinite values")
         length = int(self.patch_frames)
         if self.representation == "frontend":
-            if data.ndim != 4 or data.shape[2] != MUSICNN_FRONTEND_CHANNELS or data.shape[3] != length or not len(data):
+            if data.ndim != 4 or data.shape[2] != FRONTEND_CHANNELS or data.shape[3] != length or not len(data):
                 raise ValueError(f"expected musicnn front-end outputs of shape (n_clips, n_patches, "
-                                 f"{MUSICNN_FRONTEND_CHANNELS}, {length}), got {data.shape}")
+                                 f"{FRONTEND_CHANNELS}, {length}), got {data.shape}")
             return data
         if data.ndim != 3 or data.shape[2] != N_MELS or len(data) == 0:
             raise ValueError(f"expected musicnn log-mels of shape (n_clips, n_frames, {N_MELS}), got {data.shape}")
