@@ -14,18 +14,12 @@ import soundfile as sf
 import soxr
 
 from .config import DEFAULT_SR
+from .errors import AudioError, ParameterError
 
 SILENCE_RMS = 1e-5
 """RMS below which a clip counts as silent (-100 dBFS): it carries no emotion cue to learn."""
 
 
-class AudioError(ValueError):
-    """A clip that cannot be used: unreadable, empty, or silent. ``path`` names the file."""
-
-    def __init__(self, path, reason: str):
-        self.path = str(path)
-        self.reason = reason
-        super().__init__(f"{path}: {reason}")
 
 
 def to_mono(y: np.ndarray) -> np.ndarray:
@@ -63,7 +57,7 @@ def load_audio(path: str | os.PathLike, sr: int = DEFAULT_SR, *, offset: float =
     """
     path = Path(path)
     if sr <= 0:
-        raise ValueError(f"sr must be positive, got {sr}")
+        raise ParameterError(f"sr must be positive, got {sr}")
     if not path.is_file():
         raise AudioError(path, "file not found")
     try:
@@ -87,7 +81,7 @@ def load_audio(path: str | os.PathLike, sr: int = DEFAULT_SR, *, offset: float =
 def fix_length(y: np.ndarray, n_samples: int) -> np.ndarray:
     """Crop or zero-pad ``y`` at the end to exactly ``n_samples``."""
     if n_samples <= 0:
-        raise ValueError(f"n_samples must be positive, got {n_samples}")
+        raise ParameterError(f"n_samples must be positive, got {n_samples}")
     if len(y) >= n_samples:
         return y[:n_samples]
     return np.pad(y, (0, n_samples - len(y)))
@@ -101,7 +95,7 @@ def segment(y: np.ndarray, seg_len: int, hop: int | None = None) -> np.ndarray:
     """
     hop = seg_len if hop is None else hop
     if seg_len <= 0 or hop <= 0:
-        raise ValueError("seg_len and hop must be positive")
+        raise ParameterError("seg_len and hop must be positive")
     if len(y) < seg_len:
         return fix_length(y, seg_len)[None, :]
     n = 1 + (len(y) - seg_len) // hop

@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 
 from . import config
+from .errors import MerError
 
 app = typer.Typer(help="MER Companion: datasets, features, evaluation and the book.", no_args_is_help=True,
                   add_completion=False)
@@ -73,7 +74,7 @@ def features_extract(dataset: str = typer.Option(..., help="Dataset: synthetic o
         if ex.requires_weights and not ex.weights_available():
             raise MissingWeightsError(f"{extractor}: pretrained weights are not in {config.weights_dir()}; "
                                       "run `mer weights fetch` (or see `mer features list`)")
-    except (KeyError, ValueError, RuntimeError) as err:
+    except (KeyError, MerError) as err:
         _fail(str(err))
     result = extract(tracks, ex, n_jobs=n_jobs)
     typer.echo(result.summary())

@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .errors import ParameterError
+
 DEFAULT_SR = 22050
 """Analysis sample rate of the papers (MIREX convention: 22.05 kHz mono)."""
 
@@ -63,9 +65,9 @@ PROFILES = ("smoke", "cpu", "paper")
 
 
 def check_profile(profile: str) -> str:
-    """Return ``profile`` if it is one of :data:`PROFILES`, else raise a clear ValueError."""
+    """Return ``profile`` if it is one of :data:`PROFILES`, else raise a clear :class:`~mer_core.errors.ParameterError`."""
     if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; choose one of {PROFILES}")
+        raise ParameterError(f"unknown profile {profile!r}; choose one of {PROFILES}")
     return profile
 
 

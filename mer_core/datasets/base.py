@@ -4,14 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import DatasetError
+
 QUADRANTS = ("Q1", "Q2", "Q3", "Q4")
 """Russell quadrants: Q1 +V+A (happy/excited), Q2 -V+A (angry/tense), Q3 -V-A (sad), Q4 +V-A (calm)."""
 
 REQUIRED_COLUMNS = ("track_id", "path", "dataset", "group")
-
-
-class DatasetError(RuntimeError):
-    """A dataset that is missing or does not match its published layout."""
 
 
 def va_to_quadrant(valence, arousal, midpoint: float = 0.0):

@@ -25,10 +25,7 @@ from tqdm.auto import tqdm
 
 from ..audio import AudioError, load_audio
 from ..config import DEFAULT_SR, cache_dir as default_cache_dir
-
-
-class MissingWeightsError(RuntimeError):
-    """A pretrained extractor whose real weights are not on disk. Never replaced by random weights."""
+from ..errors import MissingWeightsError
 
 
 class Extractor:

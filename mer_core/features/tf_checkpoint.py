@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import WeightsError
+
 TABLE_MAGIC = 0xDB4775248B80FB57
 """Last 8 bytes of every LevelDB/TensorFlow table (little-endian)."""
 FOOTER_SIZE = 48
@@ -37,7 +39,7 @@ DTYPES = {1: np.float32, 2: np.float64, 3: np.int32, 4: np.uint8, 5: np.int16, 6
 """TensorFlow ``DataType`` enum values (types.proto) of the fixed-size types this reader decodes."""
 
 
-class CheckpointError(ValueError):
+class CheckpointError(WeightsError, ValueError):
     """A checkpoint file that is missing, truncated or not in the TensorFlow bundle format."""
 
 
