@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export MER_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: setup weights synth book test clean-book
+.PHONY: setup weights synth book publish lab test clean-book
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +23,19 @@ weights: $(VENV)/.installed
 synth: $(VENV)/.installed
 	$(BIN)/mer data synth --seed $(SEED)
 
+# Executes into _build/executed/$(PROFILE) and builds _build/html; never modifies book/.
 book: setup synth
 	$(BIN)/mer data check
 	$(BIN)/mer book --profile $(PROFILE) --seed $(SEED)
+
+# The only way to update book/ (the published edition): refuses smoke and chapters whose datasets are incomplete.
+publish: setup synth
+	$(BIN)/mer data check
+	$(BIN)/mer book --profile $(PROFILE) --seed $(SEED) --publish
+
+# JupyterLab on notebooks/ with the project's environment.
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 test: setup
 	$(BIN)/python -m pytest -q

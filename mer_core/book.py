@@ -1,37 +1,78 @@
-"""Execute the notebooks with papermill and build the Jupyter Book (``mer book``, ``make book``)."""
+"""Execute the notebooks with papermill and build the Jupyter Book (``mer book``, ``make book``).
+
+A run never modifies a tracked file: notebooks execute into ``<build>/executed/<profile>/`` and
+write their records to ``<build>/executed/<profile>/results/``; the HTML is built from a staged
+copy of the book in which this run's executed notebooks replace the published ones. Only
+:func:`publish` (``mer book --publish``, ``make publish``) copies a run into ``book/``, the
+published edition, and it refuses the ``smoke`` profile and every chapter whose datasets were
+not complete on this machine.
+"""
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from .config import check_profile, project_root
+from .errors import ParameterError
 
-NOTEBOOKS = ("datasets", "features", "louro_svm", "louro_dl", "koh_dubnov")
-"""Executed in this order; each writes ``book/<name>.ipynb`` and ``book/results/<name>.csv``."""
+CHAPTERS = {
+    "datasets": ("synthetic", "4q"),
+    "features": ("4q",),
+    "louro_svm": ("4q_top100",),
+    "louro_dl": ("4q", "4q_top100"),
+    "koh_dubnov": ("synthetic", "4q"),
+    "intro": (),
+}
+"""Notebooks in execution order, each with the datasets its published figures need. The intro
+runs last: its status table reads every chapter's records."""
+
+RESULT_FILES = {"louro_dl": ("louro_dl", "louro_dl_timing"),
+                "features": ("features", "feature_benchmark", "mfcc_benchmark_900")}
+"""Result tables a chapter writes besides ``<chapter>.csv``."""
 
 
-def execute_notebooks(*, profile: str, data_dir: str, seed: int = 0, only=None, root: Path | None = None) -> list[str]:
-    """Run ``notebooks/<name>.ipynb`` into ``book/<name>.ipynb`` with papermill; return the names that failed.
+class PublishRefused(ParameterError):
+    """``mer book --publish`` asked for something that must not become the published edition."""
 
-    The working directory of each run is ``notebooks/`` (as when a reader opens it in
-    JupyterLab), and the parameters are ``profile``, ``data_dir`` and ``seed``.
+
+def executed_dir(profile: str, build_dir: Path | None = None) -> Path:
+    """``<build>/executed/<profile>``: executed notebooks and ``results/`` of a run."""
+    return Path(build_dir or project_root() / "_build") / "executed" / profile
+
+
+def execute_notebooks(*, profile: str, data_dir: str, seed: int = 0, only=None, build_dir: Path | None = None,
+                      published_only: bool = False, root: Path | None = None) -> list[str]:
+    """Run ``notebooks/<name>.ipynb`` into :func:`executed_dir` with papermill; return the names that failed.
+
+    Each kernel starts in ``notebooks/`` (as when a reader opens it in JupyterLab) with the
+    parameters ``profile``, ``data_dir`` and ``seed``, and ``MER_RESULTS_DIR`` pointing at the
+    run's ``results/`` folder (with ``published_only``, an empty folder: the notebooks then read
+    the published edition alone, as the intro does after :func:`publish`).
     """
     import papermill as pm
 
     check_profile(profile)
     root = root or project_root()
-    names = [n for n in NOTEBOOKS if not only or n in only]
-    unknown = set(only or ()) - set(NOTEBOOKS)
+    unknown = set(only or ()) - set(CHAPTERS)
     if unknown:
-        raise ValueError(f"unknown notebooks {sorted(unknown)}; choose from {NOTEBOOKS}")
+        raise ParameterError(f"unknown notebooks {sorted(unknown)}; choose from {list(CHAPTERS)}")
+    names = [n for n in CHAPTERS if not only or n in only]
+    out = executed_dir(profile, build_dir)
+    results = out / ("results_none" if published_only else "results")
+    if published_only and results.exists():
+        shutil.rmtree(results)
+    results.mkdir(parents=True, exist_ok=True)
+    os.environ["MER_RESULTS_DIR"] = str(results)  # inherited by every kernel
     failures = []
     for name in names:
         start = time.perf_counter()
-        print(f"[book] executing {name} (profile={profile}, data_dir={data_dir})", flush=True)
+        print(f"[book] executing {name} (profile={profile})", flush=True)
         try:
-            pm.execute_notebook(root / "notebooks" / f"{name}.ipynb", root / "book" / f"{name}.ipynb",
+            pm.execute_notebook(root / "notebooks" / f"{name}.ipynb", out / f"{name}.ipynb",
                                 parameters={"profile": profile, "data_dir": data_dir, "seed": seed},
                                 cwd=str(root / "notebooks"), kernel_name="python3", progress_bar=False)
         except pm.PapermillExecutionError as err:
@@ -41,25 +82,78 @@ def execute_notebooks(*, profile: str, data_dir: str, seed: int = 0, only=None, 
     return failures
 
 
-def build_html(root: Path | None = None) -> Path:
-    """Build the HTML book into ``_build/html`` (offline, warnings as errors)."""
+def build_html(profile: str, build_dir: Path | None = None, root: Path | None = None) -> Path:
+    """Build the HTML book of a run into ``<build>/html`` (offline, warnings as errors).
+
+    The book is staged in ``<build>/site``: configuration, pages and ``_static`` from the
+    repository, with each notebook this run executed in place of the published one.
+    """
     root = root or project_root()
-    stage_mathjax(root)
-    subprocess.run([sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(root),
-                    "--warningiserror", "--keep-going"],
-                   check=True, cwd=root)
-    return root / "_build" / "html"
+    build = Path(build_dir or root / "_build")
+    site = build / "site"
+    if site.exists():
+        shutil.rmtree(site)
+    shutil.copytree(root / "book", site / "book", ignore=shutil.ignore_patterns("results", "mathjax"))
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy2(root / name, site / name)
+    for executed in sorted(executed_dir(profile, build).glob("*.ipynb")):
+        shutil.copy2(executed, site / "book" / executed.name)
+    stage_mathjax(site / "book" / "_static")
+    subprocess.run([sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(site),
+                    "--path-output", str(site), "--warningiserror", "--keep-going"], check=True, cwd=site)
+    html = build / "html"
+    if html.exists():
+        shutil.rmtree(html)
+    shutil.copytree(site / "_build" / "html", html)
+    return html
 
 
-def stage_mathjax(root: Path | None = None) -> Path:
-    """Copy MathJax from the jupyter-server-mathjax wheel into ``book/_static/mathjax`` (offline pages)."""
-    import shutil
-
+def stage_mathjax(static: Path) -> Path:
+    """Copy MathJax from the jupyter-server-mathjax wheel into ``<static>/mathjax`` (offline pages)."""
     import jupyter_server_mathjax
 
-    root = root or project_root()
     source = Path(jupyter_server_mathjax.__file__).parent / "static"
-    target = root / "book" / "_static" / "mathjax"
+    target = static / "mathjax"
     if not (target / "MathJax.js").is_file():
         shutil.copytree(source, target, dirs_exist_ok=True)
     return target
+
+
+def publishable(profile: str, dataset_states: dict[str, str], only=None) -> tuple[list[str], dict[str, str]]:
+    """Which chapters a run may publish: ``(chapters, refused)`` with the reason of each refusal.
+
+    ``dataset_states`` maps dataset names to their ``mer data check`` state; a chapter is
+    refused unless every dataset it needs is ``ok`` (complete). The ``smoke`` profile is refused
+    altogether: its figures are pipeline checks.
+    """
+    check_profile(profile)
+    if profile == "smoke":
+        raise PublishRefused("the smoke profile is a pipeline check and is never published; "
+                             "publish a cpu or paper run")
+    chapters, refused = [], {}
+    for name in (n for n in CHAPTERS if not only or n in only):
+        missing = [d for d in CHAPTERS[name] if dataset_states.get(d) != "ok"]
+        if missing:
+            refused[name] = ", ".join(f"{d} {dataset_states.get(d, 'absent')}" for d in missing)
+        else:
+            chapters.append(name)
+    return chapters, refused
+
+
+def publish(profile: str, chapters, build_dir: Path | None = None, root: Path | None = None) -> list[Path]:
+    """Copy the executed notebooks and result tables of ``chapters`` from a run into ``book/``.
+
+    Used by: ``mer book --publish`` after :func:`publishable` and :func:`execute_notebooks`.
+    """
+    root = root or project_root()
+    run = executed_dir(profile, build_dir)
+    written = []
+    for name in chapters:
+        shutil.copy2(run / f"{name}.ipynb", root / "book" / f"{name}.ipynb")
+        written.append(root / "book" / f"{name}.ipynb")
+        for table in RESULT_FILES.get(name, (name,)):
+            source = run / "results" / f"{table}.csv"
+            if source.is_file():
+                shutil.copy2(source, root / "book" / "results" / source.name)
+                written.append(root / "book" / "results" / source.name)
+    return written

@@ -71,6 +71,18 @@ def check_profile(profile: str) -> str:
     return profile
 
 
+def profile_label(profile: str, **overrides) -> str:
+    """The ``profile`` written into result records: the profile's name when it ran as defined, else
+    the name with the settings a parameter changed, e.g. ``"cpu (clips_per_class=50)"``, so a
+    record never claims a profile that did not run. ``None`` values mean "not overridden".
+
+    Used by: notebooks/features.ipynb.
+    """
+    changed = {k: v for k, v in overrides.items() if v is not None}
+    check_profile(profile)
+    return profile if not changed else f"{profile} ({', '.join(f'{k}={v}' for k, v in sorted(changed.items()))})"
+
+
 def project_root() -> Path:
     """The repository root (the folder holding ``_toc.yml``), else the working directory."""
     here = Path(__file__).resolve().parents[1]
@@ -78,8 +90,17 @@ def project_root() -> Path:
 
 
 def results_dir(path: str | os.PathLike | None = None) -> Path:
-    """Where notebooks write tidy result CSVs: ``path``, ``$MER_RESULTS_DIR``, else ``<root>/book/results``."""
+    """Where this run writes its tidy result CSVs: ``path``, ``$MER_RESULTS_DIR``, else ``<root>/_build/results``.
+
+    Never ``book/results``: that folder is the published edition, written only by
+    ``mer book --publish`` (:func:`published_results_dir`).
+    """
     if path is not None and str(path) != "":
         return Path(path).expanduser().resolve()
     env = os.environ.get("MER_RESULTS_DIR")
-    return Path(env).expanduser().resolve() if env else project_root() / "book" / "results"
+    return Path(env).expanduser().resolve() if env else project_root() / "_build" / "results"
+
+
+def published_results_dir() -> Path:
+    """The published edition's result CSVs: ``<root>/book/results`` (committed, read-only for runs)."""
+    return project_root() / "book" / "results"

@@ -7,7 +7,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ..config import check_profile
+from ..config import check_profile, profile_label
 from ..evaluation import CVResult, cross_validate
 from ..features import extract
 from ..features.registry import get
@@ -70,12 +70,17 @@ def extract_all(tracks: pd.DataFrame, names=tuple(FEATURE_SETS), n_jobs: int | N
     return out
 
 
-def probe_all(feature_sets: dict, *, profile: str, seed: int = 0, dataset: str = "4q") -> CVResult:
+def probe_all(feature_sets: dict, *, profile: str, seed: int = 0, dataset: str = "4q",
+              clips_per_class: int | None = None) -> CVResult:
     """Linear-probe macro-F1 of every extracted feature set (same clips, same folds).
+
+    ``clips_per_class`` says the clips were a subset other than the profile's; the records then
+    name it in their ``profile`` (:func:`mer_core.config.profile_label`).
 
     Used by: notebooks/features.ipynb.
     """
     cv = PROBE_PROFILES[check_profile(profile)]["cv"]
+    label = profile_label(profile, clips_per_class=clips_per_class)
     records, preds = [], []
     for name, feats in feature_sets.items():
         if isinstance(feats, str):
@@ -84,7 +89,7 @@ def probe_all(feature_sets: dict, *, profile: str, seed: int = 0, dataset: str =
         res = cross_validate(linear_probe(), X, feats.tracks["quadrant"].to_numpy(),
                              groups=feats.tracks["group"].to_numpy(), cv=cv, seed=seed, n_jobs=2, progress=False,
                              paper="(feature sets)", method="linear probe", features=name, dataset=dataset,
-                             profile=profile)
+                             profile=label)
         records.append(res.records)
         preds.append(res.predictions.assign(features=name))
     return CVResult(pd.concat(records, ignore_index=True), pd.concat(preds, ignore_index=True))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..config import check_profile
-from ..evaluation import CVResult, cross_validate
+from ..evaluation import CVResult, cross_validate, summarize
 from ..models import make_classifier
 
 PAPER = "Louro et al."
@@ -51,3 +51,24 @@ def svm_baseline(top100: pd.DataFrame, *, profile: str, seed: int = 0, n_jobs: i
     return cross_validate(model, X, y, groups=top100["SongID"].to_numpy(), cv=settings["cv"], seed=seed,
                           n_jobs=n_jobs, paper=PAPER, method="SVM Baseline", features="top-100 (Panda et al.)",
                           dataset=dataset, profile=profile)
+
+
+def svm_table(records: pd.DataFrame) -> pd.DataFrame:
+    """The SVM baseline beside the paper's figure: one row per source (this run / published edition)
+    with data size, protocol, folds, profile, mean ± std, 95 % interval and the difference.
+
+    Used by: notebooks/louro_svm.ipynb.
+    """
+    f1 = summarize(records, ["f1_macro"])
+    clips = records.groupby(["dataset", "profile"])[["n_train", "n_test"]].median().sum(axis=1)
+    paper_f1 = TABLE1_ORIGINAL_4QAED["SVM Baseline"]
+    rows = []
+    for r in f1.itertuples():
+        rows.append({"method": "SVM Baseline (top-100 features, RBF SVM, Bayesian search)",
+                     "source": getattr(r, "source", ""),
+                     "data": f"{r.dataset} top-100 features ({clips[(r.dataset, r.profile)]:.0f} songs)",
+                     "protocol": f"{r.protocol} ({r.n} folds)", "profile": r.profile,
+                     "paper F1 (%)": paper_f1, "ours F1 (%)": f"{100 * r.mean:.2f} ± {100 * r.std:.2f}",
+                     "ours 95% CI": f"[{100 * r.ci95_low:.2f}, {100 * r.ci95_high:.2f}]",
+                     "difference (points)": round(100 * r.mean - paper_f1, 2)})
+    return pd.DataFrame(rows).set_index("method")

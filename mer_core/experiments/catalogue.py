@@ -1,0 +1,77 @@
+"""Every experiment of the five papers, and the status of each, computed from the result records.
+
+The intro's status table is :func:`status_table` of the records the chapters wrote: nothing in it
+is typed by hand except what each experiment is and, for those without a chapter yet, why.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .. import results
+from . import louro_dl
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One experiment of a paper: the chapter whose records report it, and the methods it plans."""
+
+    paper: str
+    experiment: str
+    chapter: str | None = None
+    methods: tuple[str, ...] = ()
+    pending: str = ""
+
+
+EXPERIMENTS = (
+    Experiment("Louro et al.", "SVM baseline on the top-100 features (Table 1, row 1)", "louro_svm"),
+    Experiment("Louro et al.", "Deep models, augmentation, embeddings + RF, transfer, Hybrid (Table 1)",
+               "louro_dl", methods=louro_dl.ROWS),
+    Experiment("Koh & Dubnov", "MFCC baseline + classifier zoo (Figure 3, MFCC bars)", "koh_dubnov"),
+    Experiment("Koh & Dubnov", "Deep embeddings x six classifiers on four datasets (Figure 3, Tables 2-3)",
+               pending="not yet: embeddings are extracted (Feature sets chapter); the classifier study is open work"),
+    Experiment("(all papers)", "Feature sets: linear probe of every hand-crafted and deep set", "features"),
+    Experiment("(corpus check)", "Synthetic corpus: MFCC + RBF SVM difficulty check", "datasets"),
+    Experiment("Pandrea et al.", "SincNet vs MLP; within, cross and mixed dataset; transfer chains",
+               pending="no chapter yet"),
+    Experiment("Quan & Dong", "CNN valence/arousal regression", pending="no chapter yet"),
+    Experiment("Du", "Review: datasets, metrics, four models", pending="no chapter yet"),
+)
+"""The experiments of the five papers in the order of the book."""
+
+
+def chapter_records(chapter: str) -> pd.DataFrame:
+    """A chapter's records as its page shows them: this run's, plus the published edition's for
+    the datasets this run did not evaluate (:func:`mer_core.results.with_published`)."""
+    local, source = results.latest(chapter)
+    return results.with_published(local if source == results.THIS_RUN else None, chapter)
+
+
+def status_table(experiments=EXPERIMENTS) -> pd.DataFrame:
+    """One row per experiment and dataset: what ran, on how many clips, under which profile and
+    protocol, from which source and code version, and what did not run.
+
+    Used by: notebooks/intro.ipynb.
+    """
+    rows = []
+    for exp in experiments:
+        base = {"paper": exp.paper, "experiment": exp.experiment}
+        records = chapter_records(exp.chapter) if exp.chapter else None
+        if records is None or not len(records):
+            rows.append({**base, "data": "", "status": exp.pending or "not run: no records"})
+            continue
+        keys = ["dataset", "profile", "protocol", "source"]
+        for (dataset, profile, protocol, source), part in records.groupby(keys, sort=False):
+            folds = part.groupby("fold")[["n_train", "n_test"]].first()
+            ran = list(dict.fromkeys(part["method"]))
+            status = f"{len(ran)} methods ran"
+            if exp.methods:
+                missing = [m for m in exp.methods if m not in ran]
+                status = f"{len(exp.methods) - len(missing)} of {len(exp.methods)} rows ran" + (
+                    f"; not run: {', '.join(missing)}" if missing else "")
+            rows.append({**base, "data": dataset, "profile": profile, "protocol": f"{protocol} ({len(folds)} folds)",
+                         "clips per fold (train / test)": f"{folds['n_train'].median():.0f} / {folds['n_test'].median():.0f}",
+                         "source": source, "code version": ", ".join(sorted(map(str, part["code_version"].unique()))),
+                         "created": ", ".join(sorted(map(str, part["created"].unique()))), "status": status})
+    return pd.DataFrame(rows).fillna("")
