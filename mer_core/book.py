@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from .config import check_profile, project_root
-from .errors import ParameterError
+from .errors import MerError, ParameterError
 
 CHAPTERS = {
     "datasets": ("synthetic", "4q"),
@@ -33,6 +33,10 @@ runs last: its status table reads every chapter's records."""
 RESULT_FILES = {"louro_dl": ("louro_dl", "louro_dl_timing"),
                 "features": ("features", "feature_benchmark", "mfcc_benchmark_900")}
 """Result tables a chapter writes besides ``<chapter>.csv``."""
+
+
+class BookBuildError(MerError):
+    """The HTML book did not build (Sphinx warnings count as errors)."""
 
 
 class PublishRefused(ParameterError):
@@ -78,8 +82,24 @@ def execute_notebooks(*, profile: str, data_dir: str, seed: int = 0, only=None, 
         except pm.PapermillExecutionError as err:
             print(f"[book] {name} FAILED: {err.ename}: {err.evalue}", file=sys.stderr, flush=True)
             failures.append(name)
+        hide_injected_parameters(out / f"{name}.ipynb")
         print(f"[book] {name}: {time.perf_counter() - start:.0f} s", flush=True)
     return failures
+
+
+def hide_injected_parameters(path: Path) -> None:
+    """Tag papermill's injected-parameters cell ``remove-cell``: it holds this machine's data paths,
+    which a page never shows (every chapter prints its profile and datasets in its header)."""
+    import nbformat
+
+    if not path.is_file():
+        return
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+    nbformat.write(nb, path)
 
 
 def build_html(profile: str, build_dir: Path | None = None, root: Path | None = None) -> Path:
@@ -99,8 +119,10 @@ def build_html(profile: str, build_dir: Path | None = None, root: Path | None = 
     for executed in sorted(executed_dir(profile, build).glob("*.ipynb")):
         shutil.copy2(executed, site / "book" / executed.name)
     stage_mathjax(site / "book" / "_static")
-    subprocess.run([sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(site),
-                    "--path-output", str(site), "--warningiserror", "--keep-going"], check=True, cwd=site)
+    built = subprocess.run([sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build",
+                            str(site), "--path-output", str(site), "--warningiserror", "--keep-going"], cwd=site)
+    if built.returncode:
+        raise BookBuildError("jupyter-book build failed (warnings are errors): see its messages above")
     html = build / "html"
     if html.exists():
         shutil.rmtree(html)

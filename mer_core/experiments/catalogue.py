@@ -59,7 +59,7 @@ def status_table(experiments=EXPERIMENTS) -> pd.DataFrame:
         base = {"paper": exp.paper, "experiment": exp.experiment}
         records = chapter_records(exp.chapter) if exp.chapter else None
         if records is None or not len(records):
-            rows.append({**base, "data": "", "status": exp.pending or "not run: no records"})
+            rows.append({**base, "data": "", "run": "", "source": "", "status": exp.pending or "not run: no records"})
             continue
         keys = ["dataset", "profile", "protocol", "source"]
         for (dataset, profile, protocol, source), part in records.groupby(keys, sort=False):
@@ -70,8 +70,10 @@ def status_table(experiments=EXPERIMENTS) -> pd.DataFrame:
                 missing = [m for m in exp.methods if m not in ran]
                 status = f"{len(exp.methods) - len(missing)} of {len(exp.methods)} rows ran" + (
                     f"; not run: {', '.join(missing)}" if missing else "")
-            rows.append({**base, "data": dataset, "profile": profile, "protocol": f"{protocol} ({len(folds)} folds)",
-                         "clips per fold (train / test)": f"{folds['n_train'].median():.0f} / {folds['n_test'].median():.0f}",
-                         "source": source, "code version": ", ".join(sorted(map(str, part["code_version"].unique()))),
-                         "created": ", ".join(sorted(map(str, part["created"].unique()))), "status": status})
-    return pd.DataFrame(rows).fillna("")
+            code = ", ".join(sorted(map(str, part["code_version"].unique())))
+            dates = ", ".join(sorted(map(str, part["created"].unique())))
+            rows.append({**base, "data": dataset,
+                         "run": f"profile {profile}; {protocol}, {len(folds)} folds; "
+                                f"{folds['n_train'].median():.0f} train / {folds['n_test'].median():.0f} test clips",
+                         "source": f"{source} ({code}, {dates})", "status": status})
+    return pd.DataFrame(rows)
