@@ -1,4 +1,4 @@
-"""Audio loading and shaping: load, mono, resample, crop/pad, segment.
+"""Audio loading and shaping: load, mono, resample, crop/pad, and framing.
 
 Every reader of audio in the project goes through :func:`load_audio`, so an unreadable,
 empty or silent clip always raises the same typed :class:`AudioError`, which
@@ -18,8 +18,6 @@ from .errors import AudioError, ParameterError
 
 SILENCE_RMS = 1e-5
 """RMS below which a clip counts as silent (-100 dBFS): it carries no emotion cue to learn."""
-
-
 
 
 def to_mono(y: np.ndarray) -> np.ndarray:
@@ -87,17 +85,94 @@ def fix_length(y: np.ndarray, n_samples: int) -> np.ndarray:
     return np.pad(y, (0, n_samples - len(y)))
 
 
-def segment(y: np.ndarray, seg_len: int, hop: int | None = None) -> np.ndarray:
-    """Cut ``y`` into ``(n_segments, seg_len)`` frames with ``hop`` (default: no overlap).
+FRAME_PADS = ("none", "short", "end")
+"""``pad`` options of :func:`frame`."""
+FRAME_PAD_MODES = ("constant", "wrap")
+"""``pad_mode`` options of :func:`frame` (``numpy.pad`` modes: zeros, or the signal repeated)."""
 
-    A clip shorter than one segment is zero-padded to a single segment, so every clip
-    contributes at least one segment (e.g. the two 10 s clips of the 4Q dataset).
+
+def frame(x: np.ndarray, frame_length: int, hop_length: int | None = None, *, axis: int = -1,
+          pad: str = "short", pad_mode: str = "constant") -> np.ndarray:
+    """Cut ``x`` along ``axis`` into frames of ``frame_length`` starting every ``hop_length``.
+
+    The one framing function of the project: waveforms into segments or analysis frames,
+    spectrograms into patches or blocks along their time axis. Frame ``i`` holds
+    ``x[..., i * hop_length : i * hop_length + frame_length, ...]`` (indices along ``axis``).
+
+    Parameters
+    ----------
+    x : ndarray
+        A signal ``(n_samples,)`` or any array whose ``axis`` is time, e.g. a spectrogram
+        ``(n_bands, n_frames)`` with ``axis=-1`` or ``(n_frames, n_bands)`` with ``axis=0``.
+    frame_length : int
+        Length of a frame along ``axis``.
+    hop_length : int, optional
+        Distance between frame starts (default ``frame_length``: frames do not overlap).
+    axis : int
+        The time axis of ``x``.
+    pad : {'none', 'short', 'end'}
+        What happens at the end of ``x``:
+
+        * ``'none'``: frames lie inside ``x``; a trailing part that does not fill a frame is
+          dropped, and an ``x`` shorter than one frame raises;
+        * ``'short'`` (default): as ``'none'``, but an ``x`` shorter than one frame is padded
+          to exactly one frame, so every clip gives at least one frame;
+        * ``'end'``: ``x`` is padded at the end until every sample lies in a frame:
+          ``1 + ceil((n - frame_length) / hop_length)`` frames (at least one).
+    pad_mode : {'constant', 'wrap'}
+        What the padding holds: zeros, or ``x`` repeated from its start.
+
+    Returns
+    -------
+    ndarray of shape ``(n_frames,) + x.shape`` with ``x.shape[axis]`` replaced by ``frame_length``
+        Frames on a new first axis. When no padding is needed it is a read-only view of ``x``
+        (no copy); copy it (``np.array``) before writing to it.
+
+    Raises
+    ------
+    ParameterError
+        If ``x`` is empty along ``axis``, a length is not a positive integer, ``axis``, ``pad``
+        or ``pad_mode`` is not a valid value, or ``pad='none'`` and ``x`` is shorter than one frame.
+
+    Examples
+    --------
+    >>> frame(np.arange(10), 4, 3).tolist()
+    [[0, 1, 2, 3], [3, 4, 5, 6], [6, 7, 8, 9]]
+    >>> frame(np.arange(5), 4, 3, pad="end").tolist()
+    [[0, 1, 2, 3], [3, 4, 0, 0]]
+
+    Used by: :class:`~mer_core.models.torch_estimator.TorchClassifier` (segments),
+    :mod:`mer_core.features.musicnn` (patches), :mod:`mer_core.features.aisfx` (blocks),
+    :mod:`mer_core.features.openl3` (windows), :mod:`mer_core.features.vggish` (frames and
+    examples), :class:`~mer_core.features.handcrafted.EssentiaLowLevel` (frames),
+    :class:`~mer_core.models.transfer.MusicnnFineTune` (patches).
     """
-    hop = seg_len if hop is None else hop
-    if seg_len <= 0 or hop <= 0:
-        raise ParameterError("seg_len and hop must be positive")
-    if len(y) < seg_len:
-        return fix_length(y, seg_len)[None, :]
-    n = 1 + (len(y) - seg_len) // hop
-    idx = np.arange(seg_len)[None, :] + hop * np.arange(n)[:, None]
-    return y[idx]
+    hop_length = frame_length if hop_length is None else hop_length
+    for name, value in (("frame_length", frame_length), ("hop_length", hop_length)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+            raise ParameterError(f"{name} must be a positive integer, got {value!r}")
+    if pad not in FRAME_PADS:
+        raise ParameterError(f"pad must be one of {FRAME_PADS}, got {pad!r}")
+    if pad_mode not in FRAME_PAD_MODES:
+        raise ParameterError(f"pad_mode must be one of {FRAME_PAD_MODES}, got {pad_mode!r}")
+    x = np.asarray(x)
+    if not -x.ndim <= axis < x.ndim:
+        raise ParameterError(f"axis {axis} does not exist in an array of shape {x.shape}")
+    axis %= x.ndim
+    n = x.shape[axis]
+    if n == 0:
+        raise ParameterError(f"cannot frame an empty signal (shape {x.shape}, axis {axis})")
+    if pad == "none" and n < frame_length:
+        raise ParameterError(f"x has {n} steps along axis {axis}, fewer than one frame ({frame_length}); "
+                             "use pad='short' or pad='end' to pad it")
+    overhang = max(n - frame_length, 0)
+    n_frames = 1 + (-(-overhang // hop_length) if pad == "end" else overhang // hop_length)
+    missing = (n_frames - 1) * hop_length + frame_length - n
+    if missing > 0:
+        widths = [(0, 0)] * x.ndim
+        widths[axis] = (0, missing)
+        x = np.pad(x, widths, mode=pad_mode)
+    windows = np.lib.stride_tricks.sliding_window_view(x, frame_length, axis=axis)
+    windows = windows[(slice(None),) * axis + (slice(None, None, hop_length),)]
+    # sliding_window_view puts the frame index at ``axis`` and the window last: move them
+    return np.moveaxis(np.moveaxis(windows, axis, 0), -1, axis + 1)

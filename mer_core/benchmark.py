@@ -6,7 +6,6 @@ per extractor, naming the machine, so the book can state timings with their orig
 from __future__ import annotations
 
 import os
-import platform
 import time
 from pathlib import Path
 
@@ -16,17 +15,7 @@ import soundfile as sf
 from .config import cache_dir as default_cache_dir
 from .features import extract
 from .features.registry import get
-
-
-def machine() -> str:
-    """Short description of this machine: CPU model, cores, Python and platform."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+from .provenance import machine
 
 
 def run(tracks: pd.DataFrame, names, *, n_jobs: int | None = None, cache_dir=None, dataset: str = "") -> pd.DataFrame:

@@ -8,23 +8,39 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from typer.core import TyperGroup
 
 from . import config
-from .errors import MerError
+from .errors import DatasetError, MerError
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+class _OneLineErrors(TyperGroup):
+    """The ``mer`` group: a :class:`~mer_core.errors.MerError` raised by any command becomes one line
+    ``error: <message>`` on stderr and exit code 2; any other exception is a bug and keeps its traceback.
+
+    Used by: ``app`` (every command and sub-command runs inside its ``invoke``).
+    """
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except MerError as err:
+            _fail(str(err))
+
 
 app = typer.Typer(help="MER Companion: datasets, features, evaluation and the book.", no_args_is_help=True,
-                  add_completion=False)
+                  add_completion=False, cls=_OneLineErrors)
 data_app = typer.Typer(help="Generate and check datasets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 features_app = typer.Typer(help="List extractors and fill the feature cache.", no_args_is_help=True)
 app.add_typer(features_app, name="features")
 weights_app = typer.Typer(help="Pretrained weights that PyPI wheels ship.", no_args_is_help=True)
 app.add_typer(weights_app, name="weights")
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=2)
 
 
 @data_app.command("synth")
@@ -40,14 +56,27 @@ def data_synth(out: Optional[Path] = typer.Option(None, help="Output folder (def
 
 
 @data_app.command("check")
-def data_check(data_dir: Optional[Path] = typer.Option(None, help="Data directory or search path (default: $MER_DATA_DIR or ./data).")):
-    """List which datasets are present in the data directory and whether they are valid."""
+def data_check(data_dir: Optional[Path] = typer.Option(None, help="Data directory or search path (default: $MER_DATA_DIR or ./data)."),
+               deep: bool = typer.Option(False, "--deep", help="Decode every audio file and count the unreadable "
+                                         "ones (slow: every clip is read in full)."),
+               strict: bool = typer.Option(False, "--strict", help="Exit with an error when a dataset is partial "
+                                           "or invalid (absent ones are fine).")):
+    """List the datasets on the data search path: state, clip counts, folder, and what is wrong."""
     from .datasets import status
 
     typer.echo("data search path: " + ", ".join(str(d) for d in config.data_dirs(data_dir)))
-    table = status(data_dir)
+    table = status(data_dir, deep=deep)
+    line = "{:<10} {:<8} {:>7} {:>8} {:>7} {:>10}  {}".format
+    typer.echo(line("dataset", "state", "present", "expected", "missing", "unreadable", "path"))
     for row in table.itertuples():
-        typer.echo(f"  {row.dataset:<12} {row.state:<8} {row.detail}")
+        typer.echo(line(row.dataset, row.state, row.n_present, row.n_expected, row.n_missing, row.n_unreadable,
+                        row.path))
+    for row in table.itertuples():
+        typer.echo(f"{row.dataset}: {row.detail}")
+    damaged = table[table["state"].isin(["partial", "invalid"])]
+    if strict and len(damaged):
+        raise DatasetError("--strict: " + "; ".join(f"{r.dataset} is {r.state} ({r.detail})"
+                                                    for r in damaged.itertuples()))
 
 
 @features_app.command("list")
@@ -87,7 +116,8 @@ def features_benchmark(dataset: str = typer.Option("4q", help="Dataset: syntheti
                        n_jobs: Optional[int] = typer.Option(None, help="Worker processes (default: all cores)."),
                        clips_per_class: Optional[int] = typer.Option(None, help="Seeded stratified subset (default: all)."),
                        seed: int = typer.Option(0, help="Seed of the subset."),
-                       out: Path = typer.Option(Path("book/results/feature_benchmark.csv"), help="CSV to write.")):
+                       out: Optional[Path] = typer.Option(None, help="CSV to write (default: feature_benchmark.csv "
+                                                          "in the run's results folder, never book/).")):
     """Time every extractor over a dataset, cold and from cache; write a CSV naming the machine."""
     from . import benchmark
     from .datasets import load_dataset
@@ -95,6 +125,7 @@ def features_benchmark(dataset: str = typer.Option("4q", help="Dataset: syntheti
 
     tracks = subset(load_dataset(dataset, data_dir), clips_per_class, seed=seed)
     table = benchmark.run(tracks, extractor or list(FEATURE_SETS), n_jobs=n_jobs, dataset=dataset)
+    out = out or config.results_dir() / "feature_benchmark.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False)
     typer.echo(table.drop(columns=["machine"], errors="ignore").to_string(index=False))
@@ -156,20 +187,43 @@ def book(profile: str = typer.Option("cpu", help="Run profile: smoke, cpu or pap
          data_dir: Optional[Path] = typer.Option(None, help="Data directory or search path (default: $MER_DATA_DIR or ./data)."),
          seed: int = typer.Option(0),
          only: Optional[list[str]] = typer.Option(None, help="Execute only these notebooks (repeatable)."),
-         build: bool = typer.Option(True, help="Build the HTML book after executing.")):
-    """Execute every notebook with papermill, then build the Jupyter Book into _build/html."""
-    from .book import build_html, execute_notebooks
+         build: bool = typer.Option(True, help="Build the HTML book after executing."),
+         build_dir: Path = typer.Option(Path("_build"), help="Where executed notebooks, results and HTML go."),
+         publish: bool = typer.Option(False, "--publish", help="Copy the run into book/, the published edition "
+                                      "(refused for smoke and for chapters whose datasets are not complete).")):
+    """Execute the notebooks into the build folder and build the HTML book; never touches book/ unless --publish."""
+    from . import book as bk
+    from .datasets import status
 
-    try:
-        config.check_profile(profile)
-    except ValueError as err:
-        _fail(str(err))
+    config.check_profile(profile)
+    build_dir = build_dir.resolve()
     search_path = os.pathsep.join(str(d) for d in config.data_dirs(data_dir))
-    failures = execute_notebooks(profile=profile, data_dir=search_path, seed=seed, only=only)
+    chapters = [n for n in bk.CHAPTERS if not only or n in only]
+    if publish:
+        states = dict(zip(*status(data_dir)[["dataset", "state"]].to_numpy().T))
+        chapters, refused = bk.publishable(profile, states, only)
+        for name, why in refused.items():
+            typer.echo(f"[book] not publishing {name}: dataset {why}", err=True)
+        if not chapters:
+            raise bk.PublishRefused("no chapter can be published from this machine's datasets")
+    # the intro reads every chapter's records, so it runs after them (when publishing: after they are copied)
+    papers = [n for n in chapters if n != "intro"]
+    failures = bk.execute_notebooks(profile=profile, data_dir=search_path, seed=seed, only=papers,
+                                    build_dir=build_dir) if papers else []
+    if publish:
+        done = [n for n in papers if n not in failures]
+        for path in bk.publish(profile, done, build_dir):
+            typer.echo(f"[book] published {path.relative_to(config.project_root())}")
+    if "intro" in chapters:
+        failures += bk.execute_notebooks(profile=profile, data_dir=search_path, seed=seed, only=["intro"],
+                                         build_dir=build_dir, published_only=publish)
+        if publish and "intro" not in failures:
+            bk.publish(profile, ["intro"], build_dir)
     if failures:
         _fail(f"{len(failures)} notebook(s) failed: {', '.join(failures)}")
     if build:
-        build_html()
+        html = bk.build_html(profile, build_dir)
+        typer.echo(f"[book] HTML in {html}")
 
 
 def main() -> None:  # console-script entry point

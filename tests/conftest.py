@@ -58,6 +58,19 @@ def fourq_root(tmp_path):
     return root
 
 
+@pytest.fixture
+def damaged_fourq(fourq_root):
+    """The 4Q fixture with one clip deleted, one emptied (0 bytes) and one corrupt (not audio).
+
+    Returns ``(root, deleted_id, emptied_id, corrupt_id)``.
+    """
+    deleted, emptied, corrupt = (sorted((fourq_root / q).iterdir())[0] for q in ("Q1", "Q2", "Q3"))
+    deleted.unlink()
+    emptied.write_bytes(b"")
+    corrupt.write_bytes(b"OggS" + bytes(range(256)) * 8)  # an Ogg magic number, then garbage
+    return fourq_root, deleted.stem, emptied.stem, corrupt.stem
+
+
 @pytest.fixture(autouse=True)
 def _private_feature_cache(tmp_path_factory, monkeypatch):
     """Tests never read or write the user's feature cache."""

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from mer_core.audio import AudioError, fix_length, load_audio, segment
+from mer_core.audio import AudioError, fix_length, frame, load_audio
+from mer_core.errors import ParameterError
 
 
 def test_load_resamples_and_downmixes(tmp_path):
@@ -40,10 +41,51 @@ def test_missing_file(tmp_path):
         load_audio(tmp_path / "nope.wav")
 
 
-def test_fix_length_and_segment():
+def test_fix_length():
     y = np.arange(10, dtype=float)
     assert np.array_equal(fix_length(y, 4), y[:4])
     assert np.array_equal(fix_length(y, 12)[-2:], [0, 0])
-    segs = segment(y, 4, hop=3)
-    assert segs.shape == (3, 4) and np.array_equal(segs[1], [3, 4, 5, 6])
-    assert segment(y[:2], 4).shape == (1, 4)  # short clips still give one padded segment
+
+
+def test_frame_exact_fit_and_remainder():
+    y = np.arange(10, dtype=float)
+    frames = frame(y, 4, 3)  # starts 0, 3, 6: the last frame ends exactly at the end
+    assert frames.shape == (3, 4) and np.array_equal(frames[1], [3, 4, 5, 6])
+    assert np.shares_memory(frames, y)  # a view when nothing is padded
+    assert frame(y, 5).shape == (2, 5)  # exact fit, no overlap
+    assert np.array_equal(frame(y, 4), [[0, 1, 2, 3], [4, 5, 6, 7]])  # remainder (8, 9) dropped
+    padded = frame(y, 4, pad="end")  # remainder kept, zero-padded
+    assert padded.shape == (3, 4) and np.array_equal(padded[-1], [8, 9, 0, 0])
+    assert frame(y, 4, 3, pad="end").shape == (3, 4)  # nothing left over: no extra frame
+    assert np.array_equal(frame(y, 4, pad="none"), frame(y, 4, pad="short"))
+
+
+def test_frame_shorter_than_one_frame():
+    y = np.arange(1, 3, dtype=float)
+    assert np.array_equal(frame(y, 4), [[1, 2, 0, 0]])  # one zero-padded frame
+    assert np.array_equal(frame(y, 5, pad_mode="wrap"), [[1, 2, 1, 2, 1]])  # repeated
+    assert np.array_equal(frame(y, 4, pad="end"), [[1, 2, 0, 0]])
+    with pytest.raises(ParameterError, match="fewer than one frame"):
+        frame(y, 4, pad="none")
+    with pytest.raises(ParameterError, match="empty"):
+        frame(y[:0], 4)
+
+
+def test_frame_along_the_time_axis_of_spectrograms():
+    spec = np.arange(3 * 10).reshape(3, 10)  # (bands, frames)
+    patches = frame(spec, 4, 2, axis=-1)
+    assert patches.shape == (4, 3, 4) and np.array_equal(patches[1], spec[:, 2:6])
+    by_rows = frame(spec.T, 4, 2, axis=0)  # (frames, bands)
+    assert by_rows.shape == (4, 4, 3) and np.array_equal(by_rows, patches.transpose(0, 2, 1))
+    clips = np.zeros((2, 7, 5))  # (clips, frames, bands)
+    assert frame(clips, 3, axis=1, pad="end").shape == (3, 2, 3, 5)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"frame_length": 0}, "frame_length"), ({"frame_length": 2.5}, "frame_length"),
+    ({"frame_length": 4, "hop_length": 0}, "hop_length"), ({"frame_length": 4, "axis": 1}, "axis"),
+    ({"frame_length": 4, "pad": "both"}, "pad"), ({"frame_length": 4, "pad_mode": "reflect"}, "pad_mode"),
+])
+def test_frame_validates_its_parameters(kwargs, match):
+    with pytest.raises(ParameterError, match=match):
+        frame(np.zeros(10), **kwargs)

@@ -12,11 +12,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from mer_core.evaluation import make_splits
+from mer_core.features.augmented import AUGMENTATIONS, AugmentedLogMel, augment_audio
 from mer_core.features.base import cache_key, extract
 from mer_core.features.spectral import LogMel
 from mer_core.models import augment
-from mer_core.models.augment import (AUGMENTATIONS, AugmentedLogMel, DeepSMOTEClassifier, RandomGain,
-                                     TimeFrequencyMasking, WithAugmentedCopies, augment_audio, stack_copies)
+from mer_core.models.augment import (DeepSMOTEClassifier, RandomGain, TimeFrequencyMasking, WithAugmentedCopies,
+                                     stack_copies)
 from mer_core.models.torch_estimator import TorchClassifier
 
 SR = 12000

@@ -80,3 +80,40 @@ def test_features_extract_refuses_missing_weights(tmp_path, monkeypatch):
     result = runner.invoke(app, ["features", "extract", "--dataset", "synthetic", "--extractor", "mfcc_stats",
                                  "--data-dir", str(tmp_path), "--n-jobs", "1"])
     assert result.exit_code == 0 and "12 clips extracted, 0 skipped" in result.output
+
+
+def test_data_check_counts_damaged_clips(damaged_fourq):
+    root = damaged_fourq[0]
+    result = runner.invoke(app, ["data", "check", "--deep", "--data-dir", str(root.parent)])
+    assert result.exit_code == 0, result.output
+    row = next(line.split() for line in result.output.splitlines() if line.startswith("4q "))
+    assert row[:6] == ["4q", "partial", "5", "8", "1", "2"] and row[6] == str(root)
+    assert "5 of 8 clips usable" in result.output
+
+
+def test_data_check_strict_fails_on_a_partial_dataset(damaged_fourq):
+    data_dir = str(damaged_fourq[0].parent)
+    assert runner.invoke(app, ["data", "check", "--data-dir", data_dir]).exit_code == 0
+    result = runner.invoke(app, ["data", "check", "--strict", "--data-dir", data_dir])
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and errors[0].startswith("error: --strict: 4q is partial")
+
+
+def test_mer_errors_are_one_line_and_bugs_keep_their_traceback(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    import mer_core.datasets
+
+    result = subprocess.run([sys.executable, "-m", "mer_core.cli", "features", "benchmark", "--dataset", "nope",
+                             "--data-dir", str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: unknown dataset 'nope'; choose one of synthetic, 4q"
+
+    def bug(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(mer_core.datasets, "status", bug)
+    result = runner.invoke(app, ["data", "check", "--data-dir", str(tmp_path)])
+    assert isinstance(result.exception, ZeroDivisionError) and "error:" not in result.output

@@ -17,8 +17,10 @@ import numpy as np
 import pytest
 import torch
 
-from mer_core.features import MissingWeightsError
-from mer_core.features import embeddings as emb
+from mer_core.errors import ParameterError, WeightsError
+from mer_core.features import MissingWeightsError, aisfx, openl3, vggish
+from mer_core.features.pretrained import pool_over_time
+from mer_core.features.registry import get
 from mer_core.weights import aisfx_dir, install_aisfx_wheel
 
 RNG = np.random.default_rng(0)
@@ -33,12 +35,14 @@ def tone(freq: float, seconds: float, sr: int) -> np.ndarray:
 
 def test_pool_over_time():
     frames = np.array([[0.0, 4.0], [2.0, -2.0]])
-    np.testing.assert_allclose(emb.pool_over_time(frames, "mean"), [1.0, 1.0])
-    np.testing.assert_allclose(emb.pool_over_time(frames, "mean+max"), [1.0, 1.0, 2.0, 4.0])
-    with pytest.raises(ValueError, match="pooling"):
-        emb.pool_over_time(frames, "median")
-    with pytest.raises(ValueError, match="non-empty"):
-        emb.pool_over_time(np.zeros((0, 2)), "mean")
+    np.testing.assert_allclose(pool_over_time(frames, "mean"), [1.0, 1.0])
+    np.testing.assert_allclose(pool_over_time(frames, "max"), [2.0, 4.0])
+    np.testing.assert_allclose(pool_over_time(frames, "mean+max"), [1.0, 1.0, 2.0, 4.0])
+    np.testing.assert_allclose(pool_over_time(frames, "mean+std"), [1.0, 1.0, 1.0, 3.0])
+    with pytest.raises(ParameterError, match="pooling"):
+        pool_over_time(frames, "median")
+    with pytest.raises(ParameterError, match="non-empty"):
+        pool_over_time(np.zeros((0, 2)), "mean")
 
 
 @pytest.mark.parametrize("name, dim", [("openl3_512", 512), ("openl3_6144", 6144),
@@ -47,8 +51,8 @@ def test_missing_weights_raise_and_say_where(name, dim, tmp_path, monkeypatch):
     empty = tmp_path / "weights"
     empty.mkdir()
     monkeypatch.setenv("MER_WEIGHTS_DIR", str(empty))
-    monkeypatch.setattr(emb, "_openl3_package_dir", lambda: None)
-    extractor = emb.EXTRACTORS[name]()
+    monkeypatch.setattr(openl3, "_openl3_package_dir", lambda: None)
+    extractor = get(name)
     assert extractor.name == name and extractor.dim == dim
     assert extractor.requires_weights and not extractor.parallel
     assert extractor.weights_available() is False
@@ -57,26 +61,26 @@ def test_missing_weights_raise_and_say_where(name, dim, tmp_path, monkeypatch):
 
 
 def test_extractor_options_are_validated():
-    with pytest.raises(ValueError, match="embedding_size"):
-        emb.OpenL3Embedding(1024)
-    with pytest.raises(ValueError, match="backend"):
-        emb.OpenL3Embedding(backend="keras")
-    with pytest.raises(ValueError, match="pooling"):
-        emb.VGGishEmbedding(pooling="max")
-    assert emb.AisfxEmbedding(pooling="mean+max").dim == 1024
+    with pytest.raises(ParameterError, match="embedding_size"):
+        openl3.OpenL3Embedding(1024)
+    with pytest.raises(ParameterError, match="backend"):
+        openl3.OpenL3Embedding(backend="keras")
+    with pytest.raises(ParameterError, match="pooling"):
+        vggish.VGGishEmbedding(pooling="median")
+    assert aisfx.AisfxEmbedding(pooling="mean+max").dim == 1024
     # where the weights live is not part of the cache key
-    assert "weights_dir" not in emb.OpenL3Embedding(weights_dir="/somewhere").params()
+    assert "weights_dir" not in openl3.OpenL3Embedding(weights_dir="/somewhere").params()
 
 
 # ---------------------------------------------------------------------------- aiSFX
 
 def test_aisfx_blocks_follow_the_package():
-    spec = np.full((230, 96), emb.AISFX_SPEC_MAX, dtype=np.float32)
-    blocks = emb.aisfx_blocks(spec)
+    spec = np.full((230, 96), aisfx.AISFX_SPEC_MAX, dtype=np.float32)
+    blocks = aisfx.aisfx_blocks(spec)
     # ceil((230 - 100) / 50 + 1) = 4 blocks, the last one partial and dropped
     assert blocks.shape == (3, 100, 96)
     np.testing.assert_allclose(blocks, 1.0)
-    short = emb.aisfx_blocks(spec[:30])
+    short = aisfx.aisfx_blocks(spec[:30])
     assert short.shape == (1, 100, 96)
     assert np.all(short[0, 30:] == 0) and np.all(short[0, :30] == 1)
 
@@ -85,7 +89,7 @@ def test_aisfx_wheel_with_wrong_hash_is_rejected(tmp_path):
     wheel = tmp_path / "aisfx-0.1.2-py2.py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as zf:
         zf.writestr("aisfx/models/checkpoint.pth", b"not the checkpoint")
-    with pytest.raises(ValueError, match="SHA-256"):
+    with pytest.raises(WeightsError, match="SHA-256"):
         install_aisfx_wheel(wheel, tmp_path / "out")
     assert not (tmp_path / "out" / "checkpoint.pth").exists()
 
@@ -102,11 +106,11 @@ def test_aisfx_port_matches_package_model_code():
     spec = importlib.util.spec_from_file_location("aisfx_cnn2d", folder / "cnn2d.py")
     cnn2d = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(cnn2d)
-    state, datasets = emb._load_aisfx_checkpoint(folder / "checkpoint.pth")
+    state, datasets = aisfx._load_aisfx_checkpoint(folder / "checkpoint.pth")
     reference = cnn2d.CrossNet(cnn2d.EmbeddingNet("max", 3, 1, 64), datasets, "cpu")
     reference.load_state_dict(state)  # the package's own loading (inference.load_bestModel)
     reference.eval()
-    ours = emb.load_aisfx()
+    ours = aisfx.load_aisfx()
 
     x = torch.from_numpy(RNG.uniform(0, 1, size=(2, 100, 96)).astype(np.float32))
     with torch.inference_mode():
@@ -114,7 +118,7 @@ def test_aisfx_port_matches_package_model_code():
     assert got.shape == (2, 512)
     assert float((expected - got).abs().max()) < 1e-5
 
-    extractor = emb.AisfxEmbedding()
+    extractor = aisfx.AisfxEmbedding()
     frames = extractor.embed_frames(tone(440, 5.0, 22050), 22050)
     assert frames.shape == (3, 512)  # 5 s -> 217 frames -> blocks at 0, 50, 100 (partial one dropped)
     vector = extractor(tone(440, 5.0, 22050), 22050)
@@ -162,7 +166,7 @@ def write_openl3_h5(path) -> list[tuple[str, dict]]:
 @pytest.fixture(scope="module")
 def openl3_weights(tmp_path_factory):
     root = tmp_path_factory.mktemp("weights")
-    layers = write_openl3_h5(root / "openl3" / emb.OPENL3_WEIGHTS_FILE)
+    layers = write_openl3_h5(root / "openl3" / openl3.OPENL3_WEIGHTS_FILE)
     return root, dict(layers)
 
 
@@ -183,14 +187,14 @@ def _bn(x: np.ndarray, p: dict) -> np.ndarray:
 
 def test_openl3_loads_keras_h5_and_matches_numpy_first_block(openl3_weights):
     root, layers = openl3_weights
-    model = emb.load_openl3(512, weights_dir=root)
+    model = openl3.load_openl3(512, weights_dir=root)
     # round trip: torch (out, in, h, w) is Keras (h, w, in, out) transposed
     kernel = layers["audio_embedding_layer"]["kernel"].astype(np.float32)
     np.testing.assert_array_equal(model.block4[3].weight.detach().numpy(), kernel.transpose(3, 2, 0, 1))
     np.testing.assert_array_equal(model.input_bn.running_var.numpy(),
                                   layers["batch_normalization_1"]["moving_variance"].astype(np.float32))
 
-    audio = torch.from_numpy(tone(1000, 1.0, emb.OPENL3_SR))[None]
+    audio = torch.from_numpy(tone(1000, 1.0, openl3.OPENL3_SR))[None]
     with torch.inference_mode():
         mel = model.frontend(audio)
         block1 = model.block1(model.input_bn(mel))
@@ -207,8 +211,8 @@ def test_openl3_loads_keras_h5_and_matches_numpy_first_block(openl3_weights):
 
 def test_openl3_512_is_the_max_of_6144(openl3_weights):
     root, _ = openl3_weights
-    small, large = emb.load_openl3(512, root), emb.load_openl3(6144, root)
-    audio = torch.from_numpy(RNG.normal(0, 0.1, (1, emb.OPENL3_SR)).astype(np.float32))
+    small, large = openl3.load_openl3(512, root), openl3.load_openl3(6144, root)
+    audio = torch.from_numpy(RNG.normal(0, 0.1, (1, openl3.OPENL3_SR)).astype(np.float32))
     with torch.inference_mode():
         e512, e6144 = small(audio), large(audio)
     assert e512.shape == (1, 512) and e6144.shape == (1, 6144)
@@ -218,7 +222,7 @@ def test_openl3_512_is_the_max_of_6144(openl3_weights):
 
 def test_openl3_extractor_on_official_layout(openl3_weights):
     root, _ = openl3_weights
-    extractor = emb.OpenL3Embedding(512, hop_size=1.0, pooling="mean+max", weights_dir=root)
+    extractor = openl3.OpenL3Embedding(512, hop_size=1.0, pooling="mean+max", weights_dir=root)
     assert extractor.weights_available()
     y = tone(440, 1.5, 22050)
     frames = extractor.embed_frames(y, 22050)
@@ -229,21 +233,21 @@ def test_openl3_extractor_on_official_layout(openl3_weights):
 
 
 def test_openl3_loader_rejects_a_wrong_layout(tmp_path):
-    path = tmp_path / "openl3" / emb.OPENL3_WEIGHTS_FILE
+    path = tmp_path / "openl3" / openl3.OPENL3_WEIGHTS_FILE
     write_openl3_h5(path)
     with h5py.File(path, "a") as f:  # drop the last convolution
         f.attrs["layer_names"] = [n for n in f.attrs["layer_names"] if n != b"audio_embedding_layer"]
-    with pytest.raises(ValueError, match="weighted layers"):
-        emb.load_openl3(512, weights_dir=tmp_path)
+    with pytest.raises(WeightsError, match="weighted layers"):
+        openl3.load_openl3(512, weights_dir=tmp_path)
 
 
 def test_kapre_frontend_matches_dft_definition():
-    audio = RNG.normal(0, 0.1, emb.OPENL3_SR).astype(np.float64)
+    audio = RNG.normal(0, 0.1, openl3.OPENL3_SR).astype(np.float64)
     # kapre 0.1.4: DFT as a strided convolution with periodic-Hann-windowed cos/sin kernels
-    n = np.arange(emb.OPENL3_N_FFT)
-    k = np.arange(emb.OPENL3_N_FFT // 2 + 1)
-    window = 0.5 - 0.5 * np.cos(2 * np.pi * n / emb.OPENL3_N_FFT)
-    angle = 2 * np.pi * np.outer(n, k) / emb.OPENL3_N_FFT
+    n = np.arange(openl3.OPENL3_N_FFT)
+    k = np.arange(openl3.OPENL3_N_FFT // 2 + 1)
+    window = 0.5 - 0.5 * np.cos(2 * np.pi * n / openl3.OPENL3_N_FFT)
+    angle = 2 * np.pi * np.outer(n, k) / openl3.OPENL3_N_FFT
     padded = np.pad(audio, (982, 982))  # TF 'same': (199 - 1) * 242 + 2048 - 48000 = 1964
     frames = np.stack([padded[i * 242:i * 242 + 2048] for i in range(199)])
     real, imag = frames @ (window[:, None] * np.cos(angle)), frames @ (window[:, None] * np.sin(angle))
@@ -254,16 +258,16 @@ def test_kapre_frontend_matches_dft_definition():
     db = 10 * np.log10(np.maximum(np.sqrt(mel @ power.T), 1e-10))
     expected = np.maximum(db - db.max(), -80)
     with torch.inference_mode():
-        got = emb.KapreMelspectrogram()(torch.from_numpy(audio.astype(np.float32))[None])
+        got = openl3.KapreMelspectrogram()(torch.from_numpy(audio.astype(np.float32))[None])
     assert got.shape == (1, 1, 256, 199)
     np.testing.assert_allclose(got[0, 0].numpy(), expected, atol=2e-3)
 
 
 def test_openl3_windows_follow_the_package():
-    windows = emb.openl3_windows(np.ones(emb.OPENL3_SR, dtype=np.float32), hop_size=0.1, center=True)
-    assert windows.shape == (6, emb.OPENL3_SR)  # 1 s + 0.5 s pad -> 1 + ceil(0.5 / 0.1) windows
+    windows = openl3.openl3_windows(np.ones(openl3.OPENL3_SR, dtype=np.float32), hop_size=0.1, center=True)
+    assert windows.shape == (6, openl3.OPENL3_SR)  # 1 s + 0.5 s pad -> 1 + ceil(0.5 / 0.1) windows
     assert np.all(windows[0, :24000] == 0) and np.all(windows[0, 24000:] == 1)
-    assert emb.openl3_windows(np.ones(100), hop_size=0.1, center=False).shape == (1, emb.OPENL3_SR)
+    assert openl3.openl3_windows(np.ones(100), hop_size=0.1, center=False).shape == (1, openl3.OPENL3_SR)
 
 
 # ---------------------------------------------------------------------------- VGGish
@@ -295,21 +299,21 @@ def vggish_weights(tmp_path_factory):
 
 
 def test_vggish_examples_shape_and_mel_scale():
-    examples = emb.vggish_examples(tone(1000, 3.0, 16000), 16000)
+    examples = vggish.vggish_examples(tone(1000, 3.0, 16000), 16000)
     assert examples.shape == (3, 96, 64)  # 298 frames of 10 ms -> 3 examples of 96
     edges = 1127 * np.log(1 + np.array([125.0, 7500.0]) / 700)
     centers_mel = np.linspace(*edges, 66)[1:-1]
     expected_band = int(np.argmin(np.abs(centers_mel - 1127 * np.log(1 + 1000 / 700))))
     assert np.bincount(examples.mean(axis=0).argmax(axis=1)).argmax() == expected_band
-    assert emb.vggish_examples(tone(1000, 0.5, 16000), 16000).shape == (1, 96, 64)
+    assert vggish.vggish_examples(tone(1000, 0.5, 16000), 16000).shape == (1, 96, 64)
 
 
 def test_vggish_loads_torchvggish_layout_and_pca(vggish_weights):
     root, files = vggish_weights
-    model, (pca_matrix, pca_means) = emb.load_vggish(weights_dir=root)
+    model, (pca_matrix, pca_means) = vggish.load_vggish(weights_dir=root)
     np.testing.assert_allclose(pca_matrix, files["pca_eigen_vectors"])
     y = tone(440, 2.0, 16000)
-    examples = emb.vggish_examples(y, 16000)
+    examples = vggish.vggish_examples(y, 16000)
     with torch.inference_mode():
         raw = model(torch.from_numpy(examples)).numpy()
         maps = model.features(torch.from_numpy(examples)[:, None]).numpy()
@@ -321,7 +325,7 @@ def test_vggish_loads_torchvggish_layout_and_pca(vggish_weights):
         x = np.maximum(x, 0) if index < 4 else x
     np.testing.assert_allclose(raw, x, rtol=1e-3, atol=1e-3)
 
-    extractor = emb.VGGishEmbedding(weights_dir=root)
+    extractor = vggish.VGGishEmbedding(weights_dir=root)
     frames = extractor.embed_frames(y, 16000)
     expected = np.round((np.clip((pca_matrix @ (raw.T - pca_means[:, None])).T, -2, 2) + 2) * 255 / 4)
     np.testing.assert_allclose(frames, expected, atol=1.0)  # at most one quantisation step apart
@@ -335,9 +339,9 @@ def test_vggish_without_pca_needs_only_the_network(vggish_weights, tmp_path):
     root, _ = vggish_weights
     (tmp_path / "vggish").mkdir()
     (tmp_path / "vggish" / "vggish-10086976.pth").symlink_to(root / "vggish" / "vggish-10086976.pth")
-    assert not emb.VGGishEmbedding(weights_dir=tmp_path).weights_available()
+    assert not vggish.VGGishEmbedding(weights_dir=tmp_path).weights_available()
     with pytest.raises(MissingWeightsError, match="vggish_pca_params.npz"):
-        emb.load_vggish(weights_dir=tmp_path)
-    raw = emb.VGGishEmbedding(postprocess=False, weights_dir=tmp_path)
+        vggish.load_vggish(weights_dir=tmp_path)
+    raw = vggish.VGGishEmbedding(postprocess=False, weights_dir=tmp_path)
     assert raw.weights_available()
     assert raw(tone(440, 1.0, 16000), 16000).shape == (128,)

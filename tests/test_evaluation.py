@@ -4,8 +4,8 @@ import pytest
 from sklearn.datasets import make_classification
 from sklearn.metrics import f1_score, precision_score, recall_score
 
-from mer_core.evaluation import (RECORD_COLUMNS, classification_metrics, cross_validate, make_splits,
-                                 regression_metrics, save_records, summarize)
+from mer_core.evaluation import (RECORD_COLUMNS, classification_metrics, cross_validate, make_splits, save_records,
+                                 summarize)
 from mer_core.models import make_classifier
 
 
@@ -65,10 +65,6 @@ def test_metrics_match_sklearn():
     assert m["precision_macro"] == pytest.approx(precision_score(y_true, y_pred, average="macro"))
     assert m["recall_macro"] == pytest.approx(recall_score(y_true, y_pred, average="macro"))
     assert m["f1_b"] == pytest.approx(f1_score(y_true, y_pred, labels=["b"], average=None)[0])
-    t, p = rng.normal(size=50), rng.normal(size=50)
-    r = regression_metrics(t, t + 0.1 * p)
-    assert r["pearson_r"] == pytest.approx(np.corrcoef(t, t + 0.1 * p)[0, 1])
-    assert r["rmse"] == pytest.approx(np.sqrt(np.mean((0.1 * p) ** 2)))
 
 
 def test_cross_validate_records_and_determinism(grouped_data, tmp_path):

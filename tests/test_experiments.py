@@ -33,13 +33,20 @@ def test_smoke_clips_come_in_fours_from_repeated_artists():
 
 
 def test_paper_table_lists_every_row_and_the_difference():
-    records = pd.DataFrame([("Louro et al.", "DL Baseline", "logmel", "4q", "2x1", "smoke", fold, "f1_macro", v)
-                            for fold, v in enumerate([0.5, 0.7])], columns=RECORD_COLUMNS)
+    methods = ["DL Baseline", "OpenL3 -> aisfx embedding + RF"]
+    records = pd.DataFrame([("Louro et al.", m, "logmel", "4q", "2x1", "smoke", fold, "f1_macro", v, 8, 8, "abc",
+                             "box", "2026-01-01") for m in methods for fold, v in enumerate([0.5, 0.7])],
+                           columns=RECORD_COLUMNS)
     table = louro_dl.paper_table(summarize(records), "smoke")
     assert len(table) == len(louro_dl.ROWS) + 1
     assert table.loc["DL Baseline", "difference (points)"] == round(60.0 - 60.62, 2)
+    assert table.loc["DL Baseline", "comparison"] == "like for like"
     assert table.loc["CRNN", "ours F1 %"].startswith("not run")
+    # a substitute stands beside the paper row it replaces and is never scored against it
     assert table.loc["OpenL3 -> aisfx embedding + RF", "paper F1 % (Original-4QAED)"] == 55.70
+    assert table.loc["OpenL3 -> aisfx embedding + RF", "comparison"] == "substitute for OpenL3"
+    assert np.isnan(table.loc["OpenL3 -> aisfx embedding + RF", "difference (points)"])
+    assert table.loc["CRNN Pre-trained MTAT -> musicnn MTT fine-tune", "comparison"].startswith("substitute")
     assert np.isnan(table.loc["Baseline + time shift", "paper F1 % (Original-4QAED)"])
 
 
@@ -77,6 +84,10 @@ def test_run_store_resumes_finished_rows_and_keys_on_the_settings(tmp_path, monk
     assert built == [("DL Baseline", 0), ("DL Baseline", 1)]  # another seed is another run
     louro_dl.run_rows(data, ["DL Baseline"], progress=False)  # no store: always computed
     assert len(built) == 3 and not list(tmp_path.glob("*.tmp"))
+    assert first_timing.loc[0, "code_version"] and first_timing.loc[0, "model_code"]
+    monkeypatch.setattr(louro_dl, "source_digest", lambda *modules: "other-model-code")
+    louro_dl.run_rows(data, ["DL Baseline"], store=tmp_path, progress=False)
+    assert len(built) == 4  # changed model code: the stored row is stale and is computed again
 
 
 def test_network_sizes_follow_the_profile():
@@ -87,3 +98,28 @@ def test_network_sizes_follow_the_profile():
     narrow = cpu["parameters (narrow width)"]
     assert (narrow < cpu["parameters (published width)"]).all()
     assert (paper["parameters (paper width)"] == paper["parameters (published width)"]).all()
+
+
+def test_prepare_leaves_undecodable_clips_out_of_every_input(damaged_fourq, capsys):
+    from mer_core.datasets import fourq
+
+    root, _, _, corrupt = damaged_fourq
+    with pytest.warns(UserWarning):  # the loader's partial-dataset warning and extract's skipped clip
+        data = louro_dl.LouroData.prepare(fourq.load(root), pd.DataFrame(), "smoke", seed=0)
+    assert "1 of 6 clips left out of every row" in capsys.readouterr().out
+    assert len(data.tracks) == 5 and corrupt not in set(data.tracks["track_id"])
+    assert len(data.table("logmel")) == len(data.table("waveform")) == len(data.y) == 5
+
+
+def test_header_states_counts_without_paths_and_present_accepts_partial(damaged_fourq, capsys):
+    from mer_core.experiments.common import header, present
+
+    data_dir = damaged_fourq[0].parent
+    table = header("smoke", data_dir, seed=3)
+    out = capsys.readouterr().out
+    assert "profile: smoke" in out and "seed: 3" in out and "data dir: set by the data_dir parameter" in out
+    assert str(data_dir) not in out
+    assert any(line.split()[:3] == ["4q", "partial", "6/8"] for line in out.splitlines())
+    assert present(table, "4q")
+    assert "6 of 8 clips present, 1 missing, 1 unreadable" in capsys.readouterr().out
+    assert not present(table, "synthetic") and "not available" in capsys.readouterr().out

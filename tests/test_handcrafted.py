@@ -1,4 +1,4 @@
-"""Hand-crafted extractors (openSMILE, Essentia) and the best-k-of-both-sets selector."""
+"""Hand-crafted extractors (openSMILE, Essentia)."""
 from __future__ import annotations
 
 import pickle
@@ -8,19 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf
-from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_selection import f_classif
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_score
-from sklearn.pipeline import Pipeline
 
 from mer_core.audio import load_audio
 from mer_core.features import extract
 from mer_core.features.handcrafted import (ESSENTIA_FRAME_DESCRIPTORS, ESSENTIA_GLOBAL_DESCRIPTORS,
                                            ESSENTIA_STATS, EXTRACTORS, INT16_MAX, ComParE2016,
                                            EGeMAPSv02, EssentiaLowLevel, IS13ComParE)
-from mer_core.models.selection import SelectKBestFromSets, hstack_sets
 
 DOCUMENTED_DIMS = {"is13_compare": 6373, "compare2016": 6373, "egemaps": 88, "essentia_lowlevel": 127}
 
@@ -124,79 +117,3 @@ def test_extractor_pickles_and_runs_through_extract(clip_path, tmp_path):
     tracks = pd.DataFrame({"track_id": ["t1"], "path": [str(clip_path)]})
     features = extract(tracks, extractor, cache_dir=tmp_path, n_jobs=1, progress=False)
     assert features.X.shape == (1, 127) and features.n_failed == 0
-
-
-# --------------------------------------------------------------------------- selection
-
-def _two_sets(n: int = 120, seed: int = 0):
-    """Set "a" (6 noise columns) and set "b" (4 columns, the first 2 carry the label)."""
-    rng = np.random.default_rng(seed)
-    y = np.repeat(np.arange(4), n // 4)
-    a = rng.standard_normal((n, 6))
-    b = rng.standard_normal((n, 4))
-    b[:, :2] += 1.5 * y[:, None]
-    return a, b, y
-
-
-def test_selector_keeps_k_columns_and_counts_sets():
-    a, b, y = _two_sets()
-    X, sets = hstack_sets({"a": a, "b": b})
-    assert X.shape == (120, 10) and sets == {"a": 6, "b": 4}
-    selector = SelectKBestFromSets(k=3, sets=sets).fit(X, y)
-    support = selector.get_support()
-    assert support.sum() == 3 and selector.transform(X).shape == (120, 3)
-    assert support[6] and support[7]   # the two informative columns of "b"
-    assert sum(selector.selected_per_set_.values()) == 3 and selector.selected_per_set_["b"] >= 2
-    assert list(selector.column_sets_) == ["a"] * 6 + ["b"] * 4
-    assert clone(selector).get_params()["sets"] == sets
-
-
-def test_selector_ranks_constant_columns_last():
-    a, b, y = _two_sets()
-    X = np.hstack([np.ones((len(y), 1)), a, b])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")   # f_classif warns about the constant column
-        selector = SelectKBestFromSets(k=len(X[0]) - 1).fit(X, y)
-    assert not selector.get_support()[0]
-
-
-def test_selector_validates_sets():
-    a, b, y = _two_sets()
-    X, _ = hstack_sets({"a": a, "b": b})
-    with pytest.raises(ValueError, match="describe 9 columns"):
-        SelectKBestFromSets(k=2, sets={"a": 6, "b": 3}).fit(X, y)
-    with pytest.raises(ValueError, match="different numbers of rows"):
-        hstack_sets({"a": a, "b": b[:10]})
-
-
-def test_selector_in_pipeline_scores_training_rows_only():
-    a, b, y = _two_sets()
-    X, sets = hstack_sets({"a": a, "b": b})
-    seen_rows = []
-
-    def recording_f_classif(X_fit, y_fit):
-        seen_rows.append(len(X_fit))
-        return f_classif(X_fit, y_fit)
-
-    pipe = Pipeline([("select", SelectKBestFromSets(recording_f_classif, k=2, sets=sets)),
-                     ("model", LogisticRegression(max_iter=200))])
-    cv = StratifiedKFold(n_splits=4, shuffle=True, random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        scores = cross_val_score(pipe, X, y, cv=cv)
-    assert seen_rows == [len(train) for train, _ in cv.split(X, y)] and len(y) not in seen_rows
-    assert scores.mean() > 0.5
-
-
-def test_selector_cannot_pick_a_column_informative_only_in_test_rows():
-    rng = np.random.default_rng(0)
-    y = np.repeat(np.arange(4), 30)
-    X = rng.standard_normal((120, 10))   # noise, except column 0 in the test rows
-    train, test = next(StratifiedKFold(n_splits=4, shuffle=True, random_state=0).split(X, y))
-    X[test, 0] = 3.0 * y[test] + 0.1 * X[test, 0]
-    sets = {"a": 6, "b": 4}
-    leaky = SelectKBestFromSets(k=1, sets=sets).fit(X, y)
-    assert leaky.get_support()[0]   # ranking on all rows picks it
-    pipe = Pipeline([("select", SelectKBestFromSets(k=1, sets=sets)),
-                     ("model", LogisticRegression(max_iter=200))]).fit(X[train], y[train])
-    assert not pipe.named_steps["select"].get_support()[0]

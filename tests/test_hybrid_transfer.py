@@ -10,24 +10,23 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from mer_core.audio import fix_length
+from mer_core.errors import ParameterError
 from mer_core.evaluation import cross_validate, make_splits
-from mer_core.features.musicnn import load_musicnn, log_mel
+from mer_core.features.musicnn import MusicnnFrontend, MusicnnMel, load_musicnn, log_mel
 from mer_core.models import transfer
-from mer_core.models.hybrid import HybridAugmented, Inputs
+from mer_core.models.hybrid import HybridAugmented
+from mer_core.models.inputs import Inputs
 from mer_core.models.torch_estimator import TorchClassifier
-from mer_core.models.transfer import (ArtistsCNN, AutoencoderForest, MusicnnFineTune, MusicnnFrontend, MusicnnMel,
-                                     fine_tune)
+from mer_core.models.transfer import ArtistsCNN, AutoencoderForest, MusicnnFineTune, fine_tune
 from mer_core.weights import musicnn_weights_present
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+              pytest.mark.usefixtures("torch_one_thread")]
 
 QUADRANTS = np.array(["Q1", "Q2", "Q3", "Q4"])
 N_MELS, N_FRAMES = 16, 32
 MARKER = (-1, -1)
 """Cell of each toy log-mel that holds the clip's row index, so spies can tell which clips they saw."""
-
-
-pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def toy_clips(n_per_class: int = 6, seed: int = 0):
@@ -82,22 +81,49 @@ class NoisyCopies:
 
 
 # ---------------------------------------------------------------------- Inputs
-def test_inputs_holder_is_shared_by_clone_and_validates_rows():
+def test_inputs_index_like_an_array_of_clips():
     X, features, y = toy_clips(2)
     inputs = Inputs(logmel=X, top100=features, artist=[f"a{i % 3}" for i in range(len(y))])
-    for estimator in (HybridAugmented(inputs), ArtistsCNN(inputs), AutoencoderForest(inputs), MusicnnFineTune(inputs)):
-        assert clone(estimator).inputs is inputs
-    assert inputs.index().shape == (len(y), 1)
-    np.testing.assert_array_equal(inputs.take("logmel", np.array([[3], [1]])), X[[3, 1]])
-    assert inputs.take("artist", [2]).tolist() == ["a2"]
-    with pytest.raises(ValueError, match="integer row indices"):
-        inputs.rows(np.array([0.5]))
-    with pytest.raises(ValueError, match="integer row indices"):
-        inputs.rows(np.array([len(y)]))
+    assert len(inputs) == len(y) and inputs.names == ("logmel", "top100", "artist")
+    assert inputs["logmel"] is X  # all clips: the table itself, not a copy
+    subset = inputs[np.array([3, 1, 5])]
+    assert isinstance(subset, Inputs) and len(subset) == 3
+    np.testing.assert_array_equal(subset["logmel"], X[[3, 1, 5]])
+    assert subset["artist"].tolist() == ["a0", "a1", "a2"]
+    np.testing.assert_array_equal(subset[np.array([2, 0])]["top100"], features[[5, 3]])  # rows of the subset
+    np.testing.assert_array_equal(inputs[np.arange(len(y)) % 2 == 0]["top100"], features[::2])  # a mask
+    with pytest.raises(IndexError):
+        inputs[np.array([len(y)])]
+    with pytest.raises(ParameterError, match="1-D"):
+        inputs[np.array([[0], [1]])]
     with pytest.raises(KeyError, match="no table 'mfcc'"):
-        inputs.take("mfcc", [0])
-    with pytest.raises(ValueError, match="one entry per clip"):
+        subset["mfcc"]
+    with pytest.raises(ParameterError, match="one entry per clip"):
         Inputs(logmel=X, top100=features[:3])
+
+
+@pytest.mark.parametrize("estimator", [HybridAugmented(features="mfcc", weight=0.3, cnn=tiny_cnn()),
+                                       ArtistsCNN(artist="singer", min_clips_per_artist=3, cnn=tiny_cnn()),
+                                       AutoencoderForest(latent_dim=8, n_estimators=7),
+                                       MusicnnFineTune(freeze="frontend", patch_frames=64)])
+def test_estimators_hold_only_hyper_parameters(estimator):
+    params = estimator.get_params(deep=False)
+    assert not any(isinstance(value, (Inputs, np.ndarray)) for value in params.values())
+    copy = clone(estimator)
+    assert copy is not estimator and set(copy.get_params(deep=False)) == set(params)
+    for name, value in copy.get_params(deep=False).items():
+        if hasattr(value, "get_params"):  # nested estimators are cloned, with the same settings
+            assert value is not params[name] and value.get_params() == params[name].get_params()
+        else:
+            assert value == params[name]
+
+
+def test_multi_input_estimators_need_inputs():
+    X, features, y = toy_clips(2)
+    with pytest.raises(ParameterError, match="must be an Inputs"):
+        HybridAugmented(cnn=tiny_cnn(), dnn=small_dnn()).fit(X, y)
+    with pytest.raises(ParameterError, match="no table 'artist'"):
+        ArtistsCNN(cnn=tiny_cnn()).fit(Inputs(logmel=X), y)
 
 
 # ---------------------------------------------------------------------- Hybrid Augmented
@@ -106,9 +132,8 @@ def test_hybrid_cross_validates_and_pretrains_on_training_rows_only():
     inputs = Inputs(logmel=X, top100=features)
     hook = NoisyCopies()
     NoisyCopies.calls.clear()
-    model = HybridAugmented(inputs, cnn=tiny_cnn(), dnn=small_dnn(), pretrain_inputs=hook, finetune_epochs=2,
-                            random_state=0)
-    result = cross_validate(model, inputs.index(), y, cv="2x1", progress=False)
+    model = HybridAugmented(cnn=tiny_cnn(), dnn=small_dnn(), pretrain_inputs=hook, finetune_epochs=2, random_state=0)
+    result = cross_validate(model, inputs, y, cv="2x1", progress=False)
     splits = make_splits(y, "2x1")
     assert len(hook.calls) == 2 * len(splits)  # inner split, then refit, per fold
     for split, (inner, full) in zip(splits, zip(hook.calls[::2], hook.calls[1::2])):
@@ -121,18 +146,18 @@ def test_hybrid_cross_validates_and_pretrains_on_training_rows_only():
 def test_hybrid_probabilities_are_the_weighted_average_of_the_branches():
     X, features, y = toy_clips(6)
     inputs = Inputs(logmel=X, top100=features)
-    model = HybridAugmented(inputs, cnn=tiny_cnn(), dnn=small_dnn(), n_weights=5, random_state=0)
-    model.fit(inputs.index(), y)
+    model = HybridAugmented(cnn=tiny_cnn(), dnn=small_dnn(), n_weights=5, random_state=0)
+    model.fit(inputs, y)
     assert model.weight_ in np.linspace(0, 1, 5) and model.validation_f1_.shape == (5,)
-    proba = model.predict_proba(inputs.index())
+    proba = model.predict_proba(inputs)
     expected = (model.weight_ * model.cnn_.predict_proba(X)
                 + (1 - model.weight_) * model.dnn_.predict_proba(features))
     np.testing.assert_allclose(proba, expected, rtol=1e-6)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
     assert proba.min() >= 0 and list(model.classes_) == list(QUADRANTS)
-    cnn_only = clone(model).set_params(weight=1.0).fit(inputs.index(), y)
+    cnn_only = clone(model).set_params(weight=1.0).fit(inputs, y)
     assert cnn_only.validation_f1_ is None
-    np.testing.assert_array_equal(cnn_only.predict(inputs.index()), cnn_only.cnn_.predict(X))
+    np.testing.assert_array_equal(cnn_only.predict(inputs), cnn_only.cnn_.predict(X))
 
 
 def test_hybrid_pretrains_on_precomputed_copies_of_training_rows():
@@ -141,15 +166,15 @@ def test_hybrid_pretrains_on_precomputed_copies_of_training_rows():
     inputs = Inputs(logmel=X, top100=features, logmel_aug=copies)
     SpyClassifier.log.clear()
     train = np.arange(0, len(y), 2)
-    model = HybridAugmented(inputs, cnn=tiny_cnn(SpyClassifier), dnn=small_dnn(), pretrain_inputs="logmel_aug",
+    model = HybridAugmented(cnn=tiny_cnn(SpyClassifier), dnn=small_dnn(), pretrain_inputs="logmel_aug",
                             finetune_epochs=1, weight=0.5, random_state=0)
-    model.fit(train[:, None], y[train])
+    model.fit(inputs[train], y[train])
     (seen, labels), = SpyClassifier.log  # one fit: the pre-training; fine-tuning continues that network
     assert set(seen[::2]) == set(train) and len(seen) == 2 * len(train)
     np.testing.assert_array_equal(labels, np.repeat(y[train], 2))
     assert model.cnn_.n_epochs_ == 1 and 1 <= len(model.pretrain_history_) <= 3
-    with pytest.raises(ValueError, match="pretrain_inputs must be a table"):
-        clone(model).set_params(pretrain_inputs="nope").fit(train[:, None], y[train])
+    with pytest.raises(ParameterError, match="pretrain_inputs must be a table"):
+        clone(model).set_params(pretrain_inputs="nope").fit(inputs[train], y[train])
 
 
 # ---------------------------------------------------------------------- transfer learning
@@ -164,19 +189,19 @@ def test_artist_pretraining_uses_only_training_fold_artists():
         artists[train[9]] = None  # unknown artist: never a pre-training target
     inputs = Inputs(logmel=X, artist=artists)
     SpyClassifier.log.clear()
-    model = ArtistsCNN(inputs, cnn=tiny_cnn(SpyClassifier), epochs=2, random_state=0)
-    cross_validate(model, inputs.index(), y, cv="2x1", progress=False)
+    model = ArtistsCNN(cnn=tiny_cnn(SpyClassifier), epochs=2, random_state=0)
+    cross_validate(model, inputs, y, cv="2x1", progress=False)
     assert len(SpyClassifier.log) == len(splits)
     for fold, (split, (seen, labels)) in enumerate(zip(splits, SpyClassifier.log)):
         assert sorted(seen) == sorted(split.train[:8])
         assert set(labels) == {f"fold{fold}_artist{j}" for j in range(4)}
         np.testing.assert_array_equal(labels, artists[seen].astype(str))
 
-    fitted = clone(model).set_params(cnn=tiny_cnn()).fit(inputs.index(), y)
+    fitted = clone(model).set_params(cnn=tiny_cnn()).fit(inputs, y)
     assert fitted.artist_classifier_.module_.head.out_features == len(fitted.artist_classifier_.classes_) == 9
     assert fitted.classifier_.module_.head.out_features == 4 and list(fitted.classes_) == list(QUADRANTS)
     with pytest.raises(ValueError, match="fewer than two artists"):
-        clone(model).set_params(min_clips_per_artist=5).fit(inputs.index(), y)
+        clone(model).set_params(min_clips_per_artist=5).fit(inputs, y)
 
 
 def test_fine_tune_backbone_freeze_trains_only_a_new_head():
@@ -209,14 +234,11 @@ def test_autoencoder_forest_learns_the_bottleneck_inside_the_fold(monkeypatch):
     monkeypatch.setattr(transfer, "fit_autoencoder", spy_fit_autoencoder)
     model = AutoencoderForest(latent_dim=8, channels=(4, 8), ae_epochs=2, n_estimators=25, random_state=0,
                               num_threads=1, device="cpu")
-    on_arrays = cross_validate(model, X, y, cv="2x1", progress=False)
-    inputs = Inputs(logmel=X)
-    on_inputs = cross_validate(clone(model).set_params(inputs=inputs), inputs.index(), y, cv="2x1", progress=False)
-    assert len(trained_on) == 4
-    for split, seen in zip(make_splits(y, "2x1") * 2, trained_on):
+    result = cross_validate(model, X, y, cv="2x1", progress=False)
+    assert len(trained_on) == 2
+    for split, seen in zip(make_splits(y, "2x1"), trained_on):
         assert sorted(seen) == sorted(split.train)
-    np.testing.assert_array_equal(on_arrays.predictions["y_pred"], on_inputs.predictions["y_pred"])
-    assert on_arrays.records.query("metric == 'accuracy'")["value"].mean() >= 0.5
+    assert result.records.query("metric == 'accuracy'")["value"].mean() >= 0.5
 
 
 # ---------------------------------------------------------------------- musicnn

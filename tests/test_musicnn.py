@@ -22,12 +22,12 @@ import soundfile as sf
 import torch
 
 from mer_core import weights
+from mer_core.errors import WeightsError
 from mer_core.features import musicnn as mn
 from mer_core.features import tf_checkpoint as ckpt
 from mer_core.features.base import MissingWeightsError, extract
 
 FIXTURE = Path(__file__).parent / "fixtures" / "musicnn_reference.npz"
-MODELS = ("MTT_musicnn", "MTT_vgg", "MSD_musicnn", "MSD_vgg")
 needs_weights = pytest.mark.skipif(
     not weights.musicnn_weights_present(),
     reason="musicnn weights not fetched: run `mer weights fetch` (done by `make setup`)")
@@ -220,7 +220,7 @@ def test_pip_download_checks_the_wheel_checksum(tmp_path, monkeypatch):
         return type("Done", (), {"returncode": 0, "stderr": ""})()
 
     monkeypatch.setattr(weights.subprocess, "run", fake_run)
-    with pytest.raises(RuntimeError, match="SHA-256"):
+    with pytest.raises(WeightsError, match="SHA-256"):
         weights._pip_download("musicnn==0.1.0", weights.MUSICNN_SHA256, tmp_path / "dl")
 
 
@@ -270,7 +270,10 @@ def test_registry_names_and_dimensions():
     assert dims["vgg_mtt"] == dims["vgg_msd"] == 256
     assert dims["musicnn_mtt_mean_pool"] == 753 and dims["vgg_msd_taggram"] == 50
     assert all(factory().name == name for name, factory in mn.EXTRACTORS.items())
-    assert mn.MusicnnEmbedding("MSD_vgg", "taggram", pooling="mean_std").dim == 100
+    assert mn.MusicnnEmbedding("MSD_vgg", "taggram", pooling="mean+std").dim == 100
+    assert mn.MusicnnEmbedding("MTT_musicnn", pooling="mean+std").name == "musicnn_mtt_mean_std"
+    assert mn.MUSICNN_ARCHITECTURE_MODELS == ("MTT_musicnn", "MSD_musicnn")
+    assert dims["musicnn_mel"] == 1876 * 96 and mn.EXTRACTORS["musicnn_frontend"]().model == "MTT_musicnn"
     assert "weights_dir" not in str(mn.MusicnnEmbedding(weights_dir="/x").params())
     assert len(mn.tag_names("MTT_vgg")) == len(mn.tag_names("MSD_musicnn")) == 50
     with pytest.raises(ValueError, match="no layer"):
@@ -280,7 +283,7 @@ def test_registry_names_and_dimensions():
 # --- equivalence with the TensorFlow originals --------------------------------------------
 
 @needs_weights
-@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("model", weights.MUSICNN_MODELS)
 def test_port_matches_tensorflow_musicnn(model, ref):
     net = mn.load_musicnn(model)
     for name in ("chirp", "chords"):

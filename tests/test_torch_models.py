@@ -111,7 +111,6 @@ def test_learns_separable_problem_and_predicts_labels():
     proba = clf.predict_proba(X_test)
     assert proba.shape == (24, 2) and np.allclose(proba.sum(axis=1), 1.0, atol=1e-5)
     assert clf.mean_.shape == (96, 1) and clf.scale_.shape == (96, 1)
-    assert clf.embed(X_test).shape == (24, 16)
 
 
 def test_stops_once_training_accuracy_reaches_threshold():
@@ -160,7 +159,6 @@ def test_segment_mode_averages_segments_per_clip():
         inputs = torch.from_numpy((segments - clf.mean_) / clf.scale_)
         expected = torch.softmax(clf.module_(inputs), dim=1).mean(0).numpy()
     assert np.allclose(proba[0], expected, atol=1e-5)
-    assert clf.embed(X[:3]).shape == (3, 16)
     # clips of another length are cut the same way; shorter than a segment -> one padded segment
     assert clf.predict_proba(X[:2, :, :50]).shape == (2, 2)
 
@@ -186,7 +184,6 @@ def test_augment_is_applied_in_fit_only():
                           augment=augment, random_state=0).fit(X, y)
     assert augment.calls == 6 and augment.shapes[0] == (4, 96, 200)
     clf.predict_proba(X)
-    clf.embed(X)
     assert augment.calls == 6
 
     def bad_augment(batch, rng):

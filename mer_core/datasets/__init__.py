@@ -6,41 +6,111 @@
 """
 from __future__ import annotations
 
+import os
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
+from ..audio import load_audio
 from ..config import locate
-from .base import QUADRANTS, DatasetError, va_to_quadrant, validate_tracks
+from ..errors import AudioError, ParameterError
+from ..progress import progress
+from .base import QUADRANTS, DatasetError, PartialDatasetWarning, va_to_quadrant, validate_tracks
+
+STATUS_COLUMNS = ["dataset", "state", "n_present", "n_expected", "n_missing", "n_unreadable", "path", "detail"]
+"""Columns of :func:`status`."""
 
 
-def status(data_dir: str | Path | None = None) -> pd.DataFrame:
-    """Which datasets are present on the data search path and valid: ``dataset, state, detail``.
+def status(data_dir: str | Path | None = None, deep: bool = False) -> pd.DataFrame:
+    """Which datasets are on the data search path, and how much of each is usable.
 
-    ``state`` is ``ok``, ``absent`` or ``invalid`` (``detail`` says why).
+    Parameters
+    ----------
+    data_dir : path-like, optional
+        Data directory or search path (default ``$MER_DATA_DIR``, else ``./data``).
+    deep : bool
+        Also decode every audio file through :func:`mer_core.audio.load_audio` (with a
+        progress bar), counting those that raise :class:`~mer_core.errors.AudioError`
+        (undecodable or silent) as unreadable. Without it, only missing and empty (0-byte)
+        files are found.
 
-    Used by: ``mer data check``, every notebook's header cell.
+    Returns
+    -------
+    pandas.DataFrame
+        One row per dataset (``synthetic``, ``4q``, ``4q_top100``) with :data:`STATUS_COLUMNS`:
+        ``state`` is ``ok`` (every expected clip usable), ``partial`` (some clips missing or
+        unreadable, the rest usable), ``absent`` or ``invalid`` (not usable: ``detail`` says
+        why); ``n_present`` counts the usable clips (rows of ``4q_top100``) out of
+        ``n_expected``, ``n_present + n_missing + n_unreadable == n_expected``. ``path`` is
+        the dataset's folder; ``detail`` names no machine path (book pages print it).
+
+    Used by: ``mer data check``, :func:`mer_core.experiments.common.header` (every notebook's first cell).
     """
     from . import fourq, synthetic
 
-    checks = [("synthetic", locate(synthetic.DIRNAME, data_dir), synthetic.load),
-              ("4q", locate(fourq.DIRNAME, data_dir), fourq.load),
-              ("4q_top100", locate(fourq.FEATURES_DIRNAME, data_dir), fourq.load_top100)]
-    rows = []
-    for name, path, loader in checks:
-        if not path.exists():
-            rows.append((name, "absent", f"{path} not found"))
-            continue
-        try:
-            n = len(loader(path))
-            rows.append((name, "ok", f"{n} rows in {path}"))
-        except DatasetError as err:
-            rows.append((name, "invalid", str(err)))
-    return pd.DataFrame(rows, columns=["dataset", "state", "detail"])
+    return pd.DataFrame([_audio_status("synthetic", locate(synthetic.DIRNAME, data_dir), synthetic.load, deep),
+                         _audio_status("4q", locate(fourq.DIRNAME, data_dir), fourq.load, deep),
+                         _table_status("4q_top100", locate(fourq.FEATURES_DIRNAME, data_dir), fourq.load_top100)],
+                        columns=STATUS_COLUMNS)
+
+
+def _absent(name: str, path: Path) -> tuple:
+    return (name, "absent", 0, 0, 0, 0, str(path), "not found on the data search path")
+
+
+def _invalid(name: str, path: Path, err: DatasetError) -> tuple:
+    """An ``invalid`` row whose detail names paths relative to the data directory."""
+    detail = str(err).replace(str(path.parent) + os.sep, "").replace(str(path.parent), "the data directory")
+    return (name, "invalid", 0, 0, 0, 0, str(path), detail)
+
+
+def _table_status(name: str, path: Path, loader) -> tuple:
+    """Status row of a feature table (one row per clip): ``ok`` when it loads."""
+    if not path.exists():
+        return _absent(name, path)
+    try:
+        n_rows = len(loader(path))
+    except DatasetError as err:
+        return _invalid(name, path, err)
+    return (name, "ok", n_rows, n_rows, 0, 0, str(path), f"{n_rows} rows")
+
+
+def _audio_status(name: str, path: Path, loader, deep: bool) -> tuple:
+    """Status row of an audio dataset: load it leniently, optionally decode every clip."""
+    if not path.exists():
+        return _absent(name, path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PartialDatasetWarning)  # the row reports what was left out
+            tracks = loader(path)
+    except DatasetError as err:
+        return _invalid(name, path, err)
+    missing = list(tracks.attrs.get("missing", []))
+    unreadable = list(tracks.attrs.get("empty", []))
+    n_expected = int(tracks.attrs.get("expected", len(tracks)))
+    if deep:
+        for track_id, audio_path in progress(zip(tracks["track_id"], tracks["path"]), total=len(tracks),
+                                             desc=f"decoding {name}", unit="clip"):
+            try:
+                load_audio(audio_path)
+            except AudioError:
+                unreadable.append(track_id)
+    n_present = n_expected - len(missing) - len(unreadable)
+    if not missing and not unreadable:
+        return (name, "ok", n_present, n_expected, 0, 0, str(path),
+                f"{n_present} clips" + (", every one decoded" if deep else ""))
+    state = "partial" if n_present else "invalid"
+    lost = [f"{len(ids)} {what} (e.g. {', '.join(map(str, ids[:3]))})"
+            for ids, what in ((missing, "missing"), (unreadable, "unreadable")) if ids]
+    return (name, state, n_present, n_expected, len(missing), len(unreadable), str(path),
+            f"{n_present} of {n_expected} clips usable; " + ", ".join(lost))
 
 
 def load_dataset(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
     """Tracks table of an audio dataset by name (``synthetic`` or ``4q``) from the data search path.
+
+    A partial 4Q copy loads without its missing clips (:func:`.fourq.load`, with a warning counting them).
 
     Used by: ``mer features extract``, notebooks/features.ipynb.
     """
@@ -48,9 +118,10 @@ def load_dataset(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
 
     loaders = {"synthetic": (synthetic.DIRNAME, synthetic.load), "4q": (fourq.DIRNAME, fourq.load)}
     if name not in loaders:
-        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(loaders)}")
+        raise ParameterError(f"unknown dataset {name!r}; choose one of {', '.join(loaders)}")
     dirname, loader = loaders[name]
     return loader(locate(dirname, data_dir))
 
 
-__all__ = ["load_dataset", "QUADRANTS", "DatasetError", "status", "va_to_quadrant", "validate_tracks"]
+__all__ = ["load_dataset", "QUADRANTS", "DatasetError", "PartialDatasetWarning", "STATUS_COLUMNS", "status",
+           "va_to_quadrant", "validate_tracks"]

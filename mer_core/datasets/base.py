@@ -12,6 +12,10 @@ QUADRANTS = ("Q1", "Q2", "Q3", "Q4")
 REQUIRED_COLUMNS = ("track_id", "path", "dataset", "group")
 
 
+class PartialDatasetWarning(UserWarning):
+    """A dataset loaded without some of its clips (missing or empty audio files); the message counts them."""
+
+
 def va_to_quadrant(valence, arousal, midpoint: float = 0.0):
     """Map (valence, arousal) to Russell quadrants ``Q1..Q4``.
 

@@ -63,9 +63,9 @@ import pandas as pd
 import soundfile as sf
 from scipy.signal import fftconvolve, lfilter
 from scipy.stats import beta as beta_law
-from tqdm.auto import tqdm
 
 from ..config import DEFAULT_SR, locate
+from ..progress import progress as progress_bar
 from .base import DatasetError, va_to_quadrant, validate_tracks
 
 DIRNAME = "synthetic_mer"
@@ -584,8 +584,8 @@ def generate(out_dir: str | os.PathLike, seed: int = 0, *, n_songs_per_culture: 
 
     track_rows, dynamic_frames = [], []
     keep = set()
-    for track_index, (song, excerpt) in enumerate(tqdm(jobs, desc="synthetic corpus", unit="clip",
-                                                       disable=not progress)):
+    for track_index, (song, excerpt) in enumerate(progress_bar(jobs, desc="synthetic corpus", unit="clip",
+                                                               disable=not progress)):
         rng = np.random.default_rng((seed, 1, track_index))
         times, valence, arousal = _dynamic_curves(rng, song, duration)
         y, tempo = _synthesize(song, rng, times, valence, arousal, duration, sr)

@@ -6,32 +6,61 @@ from pathlib import Path
 import pandas as pd
 
 from .. import __version__
-from ..config import check_profile, data_dirs
+from ..config import check_profile
+from ..provenance import code_version
 from ..datasets import status
 
 
 def header(profile: str, data_dir: str | Path | None, seed: int) -> pd.DataFrame:
-    """Print the run's profile, seed and data directory, and return the dataset status table.
+    """Print the run's profile and seed and each dataset's state and clip counts; return :func:`status`.
 
-    Every notebook calls this in its first code cell, so a rendered page always states
-    what produced it, and says plainly which datasets are absent.
+    Every notebook calls this in its first code cell, so a rendered page always states what
+    produced it and says plainly which datasets are absent or partial. No machine path is
+    printed (pages are published): the table's ``path`` column has them.
 
-    Used by: every notebook.
+    Parameters
+    ----------
+    profile : str
+        Run profile (``smoke``, ``cpu`` or ``paper``).
+    data_dir : path-like or None
+        The notebook's ``data_dir`` parameter (None: ``$MER_DATA_DIR``, else ``./data``).
+    seed : int
+        The notebook's seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`mer_core.datasets.status` of ``data_dir``, for :func:`present`.
+
+    Used by: every notebook (notebooks/*.ipynb, first code cell).
     """
     check_profile(profile)
     table = status(data_dir)
-    dirs = ", ".join(str(d) for d in data_dirs(data_dir))
-    print(f"mer_core {__version__} | profile: {profile} | seed: {seed} | data search path: {dirs}")
+    source = "the data_dir parameter" if data_dir not in (None, "") else "MER_DATA_DIR (else ./data)"
+    print(f"mer_core {__version__} ({code_version()}) | profile: {profile} | seed: {seed} | data dir: set by {source}")
     for row in table.itertuples():
-        print(f"  {row.dataset:<10} {row.state:<8} {row.detail}")
+        counts = f"{row.n_present}/{row.n_expected}" if row.state in ("ok", "partial") else "-"
+        print(f"  {row.dataset:<10} {row.state:<8} {counts:>9}  {row.detail}")
     return table
 
 
 def present(table: pd.DataFrame, dataset: str) -> bool:
-    """True when ``dataset`` is ``ok`` in a :func:`header` table; prints why not otherwise."""
+    """Whether the cells that need ``dataset`` can run: its state in a :func:`header` table is ``ok`` or ``partial``.
+
+    For a partial dataset, prints how many clips are present and missing (the cells run on
+    those present); for an absent or invalid one, prints why its cells are skipped.
+
+    Used by: every notebook (notebooks/*.ipynb), before the cells that need a dataset.
+    """
     row = table[table["dataset"] == dataset]
-    ok = bool(len(row)) and row["state"].iloc[0] == "ok"
-    if not ok:
-        detail = row["detail"].iloc[0] if len(row) else "unknown dataset"
-        print(f"NOTE: dataset {dataset!r} is not available ({detail}); the cells that need it are skipped.")
-    return ok
+    if not len(row):
+        print(f"NOTE: dataset {dataset!r} is not available (unknown dataset); the cells that need it are skipped.")
+        return False
+    row = row.iloc[0]
+    if row["state"] == "partial":
+        print(f"NOTE: dataset {dataset!r} is partial: {row['n_present']} of {row['n_expected']} clips present, "
+              f"{row['n_missing']} missing, {row['n_unreadable']} unreadable; the cells below use the "
+              f"{row['n_present']} present.")
+    elif row["state"] != "ok":
+        print(f"NOTE: dataset {dataset!r} is not available ({row['detail']}); the cells that need it are skipped.")
+    return row["state"] in ("ok", "partial")

@@ -19,18 +19,21 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..benchmark import machine
 from ..config import check_profile
+from ..errors import DatasetError
+from ..provenance import code_version, machine, source_digest
 from ..evaluation import CVResult, cross_validate
 from ..features import extract
+from ..features.augmented import AugmentedLogMel
+from ..features.musicnn import MusicnnFrontend, MusicnnMel
 from ..features.spectral import LogMel, Waveform
 from ..models import make_classifier
-from ..models.augment import (AugmentedLogMel, DeepSMOTEClassifier, RandomGain, TimeFrequencyMasking,
-                              WithAugmentedCopies, stack_copies)
-from ..models.hybrid import HybridAugmented, Inputs
+from ..models.augment import DeepSMOTEClassifier, RandomGain, TimeFrequencyMasking, WithAugmentedCopies, stack_copies
+from ..models.hybrid import HybridAugmented
+from ..models.inputs import Inputs
 from ..models.nets import build_net, count_parameters
 from ..models.torch_estimator import TorchClassifier
-from ..models.transfer import ArtistsCNN, AutoencoderForest, MusicnnFineTune, MusicnnFrontend, MusicnnMel
+from ..models.transfer import ArtistsCNN, AutoencoderForest, MusicnnFineTune
 from .louro import PAPER, TABLE1_ORIGINAL_4QAED
 
 PROFILES = {
@@ -49,9 +52,8 @@ PROFILES = {
 ``(bands, frames)`` averages blocks of the 96 x 1366 log-mel (``cpu``: 48 bands x 341 frames of
 85 ms), which cuts a CNN epoch about ten-fold; the other profiles keep Choi et al.'s input.
 Louro et al.'s early stopping (training accuracy >= 90 %) applies in every profile; ``epochs``
-is its ceiling. ``cpu`` took 6-31 minutes of CV per row with one single-threaded process per
-row on a shared 2-core machine (the chapter's timing table), except the Sample CNN: every 2.7 s
-segment is a training sample (7200 per epoch), about 2 hours on one core. ``paper`` is meant
+is its ceiling. What each row cost is measured, not assumed: the chapter's timing table (from
+:func:`run_rows`) gives the seconds, machine and code version of every row. ``paper`` is meant
 for a GPU."""
 
 NARROW_NETS = {
@@ -77,15 +79,19 @@ ROWS = ("DL Baseline", "Baseline with GRU", "CRNN", "Hybrid Augmented", "ShortCh
         "OpenL3 -> musicnn MTT embedding + RF", "OpenL3 -> aisfx embedding + RF", "Autoencoder",
         "Baseline + TFM", "Baseline + SB", "Baseline + RG", "Baseline + time shift", "Baseline + time stretch",
         "Baseline + pitch shift", "Baseline + power shift", "Baseline + DeepSMOTE", "Artists CNN",
-        "CRNN Pre-trained MTAT")
+        "CRNN Pre-trained MTAT -> musicnn MTT fine-tune")
 """Rows in the order of the paper's Table 1 (time shift, stretch, pitch and power shift are
 extra rows: the paper tried them but reports only TFM, SB and RG)."""
 
-PAPER_ROW = {"OpenL3 -> musicnn MTT embedding + RF": "OpenL3", "OpenL3 -> aisfx embedding + RF": "OpenL3"}
-"""Rows whose paper figure is another row's (the replaced method)."""
+SUBSTITUTES = {"OpenL3 -> musicnn MTT embedding + RF": "OpenL3", "OpenL3 -> aisfx embedding + RF": "OpenL3",
+               "CRNN Pre-trained MTAT -> musicnn MTT fine-tune": "CRNN Pre-trained MTAT"}
+"""Rows that run another model in place of the paper's (its weights are not obtainable), with the
+paper row they stand beside. They are never scored against that row: differences and the rank
+correlation use like-for-like rows only (:func:`paper_table`)."""
 
-RUN_STORE_VERSION = 1
-"""Part of :func:`row_key`: bump it when a change to the models invalidates stored rows."""
+MODEL_CODE = ("audio", "features", "models", "evaluation", "experiments.louro_dl")
+"""Modules whose source is digested into :func:`row_key`: a stored row is reused only under the
+code that computed it."""
 
 NOT_REPRODUCIBLE = ("New-4QAED C", "New-4QAED B")
 """Table 1 columns that need the New-4QAED dataset, which is not public."""
@@ -157,13 +163,58 @@ def network_sizes(profile: str) -> pd.DataFrame:
 
 @dataclass
 class LouroData:
-    """The real 4Q clips of one run and lazily extracted inputs (each cached on disk by ``extract``)."""
+    """The real 4Q clips of one run and lazily extracted inputs (each cached on disk by ``extract``).
+
+    Build it with :meth:`prepare`, which leaves out the clips whose audio cannot be decoded;
+    the plain constructor takes ``tracks`` as they are (every input must then succeed on
+    every clip).
+    """
 
     tracks: pd.DataFrame
     top100: pd.DataFrame
     profile: str
     seed: int = 0
     _tables: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def prepare(cls, tracks: pd.DataFrame, top100: pd.DataFrame, profile: str, seed: int = 0) -> LouroData:
+        """The run's data, without the clips whose log-mel cannot be extracted.
+
+        Extracts (or reads from the cache) the log-mel of every clip first and drops the clips
+        that fail (undecodable, empty or silent audio) from ``tracks``, printing how many and
+        which, so that every input and the labels stay aligned on the same clips: a damaged
+        clip does not stop a 900-clip run. Another input that later fails on one of the kept
+        clips still raises (see :meth:`table`).
+
+        Parameters
+        ----------
+        tracks : pandas.DataFrame
+            4Q Tracks table of the run (:func:`select_clips` of :func:`mer_core.datasets.fourq.load`).
+        top100 : pandas.DataFrame
+            :func:`mer_core.datasets.fourq.load_top100`, for the rows that read it.
+        profile : str
+            Run profile (:data:`PROFILES`).
+        seed : int
+            Seed of every row.
+
+        Raises
+        ------
+        DatasetError
+            If no clip's log-mel can be extracted.
+
+        Used by: notebooks/louro_dl.ipynb.
+        """
+        data = cls(tracks.reset_index(drop=True), top100, check_profile(profile), seed)
+        logmel = extract(data.tracks, LogMel(duration=data.settings["duration"]))
+        if logmel.n_failed:
+            ids = logmel.failures["track_id"].astype(str).tolist()
+            print(f"{len(ids)} of {len(data.tracks)} clips left out of every row: their audio cannot be "
+                  f"read (undecodable, empty or silent: {', '.join(ids[:5])}{', ...' if len(ids) > 5 else ''})")
+            if not len(logmel.tracks):
+                raise DatasetError(f"no clip of the run can be read ({len(ids)} tried)")
+            data.tracks = logmel.tracks
+        data._tables["logmel"] = data._pool(logmel.X)
+        return data
 
     @property
     def settings(self) -> dict:
@@ -175,19 +226,24 @@ class LouroData:
 
     def table(self, name: str):
         """Per-clip input by name: ``logmel``, ``waveform``, ``musicnn_mel``, ``musicnn_frontend``, ``top100``, an
-        augmentation name (stacked copies), or a registry extractor (``musicnn_mtt``, ``aisfx``)."""
+        augmentation name (stacked copies), or a registry extractor (``musicnn_mtt``, ``aisfx``).
+
+        Raises ``RuntimeError`` if the input fails on any clip of ``tracks`` (rows must stay aligned)."""
         if name not in self._tables:
             self._tables[name] = self._make(name)
         return self._tables[name]
 
     def _extract(self, extractor) -> np.ndarray:
         result = extract(self.tracks, extractor)
-        if result.n_failed:  # keep rows aligned: a clip that fails one input is a hard error here
-            raise RuntimeError(f"{extractor.name}: {result.n_failed} clips failed\n{result.summary()}")
+        if result.n_failed:  # keep rows aligned: prepare() dropped the undecodable clips, so this is a bug
+            raise RuntimeError(f"{extractor.name}: {result.n_failed} clips failed although their log-mel was "
+                               f"extracted\n{result.summary()}")
         return result.X
 
     def _logmel(self, extractor) -> np.ndarray:
-        spectrograms = self._extract(extractor)
+        return self._pool(self._extract(extractor))
+
+    def _pool(self, spectrograms: np.ndarray) -> np.ndarray:
         pool = self.settings["input_pool"]
         return spectrograms if pool is None else pool_spectrograms(spectrograms, pool)
 
@@ -210,10 +266,6 @@ class LouroData:
             return stack_copies(self.table("logmel"), *copies)
         from ..features.registry import get
         return self._extract(get(name))
-
-    def drop(self, name: str) -> None:
-        """Free a large table once its rows are done."""
-        self._tables.pop(name, None)
 
 
 def _cnn(net: str, data: LouroData, **kw) -> TorchClassifier:
@@ -269,17 +321,17 @@ def build_row(row: str, data: LouroData):
                         logmel_aug=data.table("pitch_shift")[:, 1:])
         cnn = _cnn("cnn_baseline", data)
         cnn.set_params(epochs=s["pretrain_epochs"])
-        return (HybridAugmented(inputs, features="top100", cnn=cnn, pretrain_inputs="logmel_aug",
+        return (HybridAugmented(features="top100", cnn=cnn, pretrain_inputs="logmel_aug",
                                 finetune_epochs=s["finetune_epochs"], weight=s["hybrid_weight"],
                                 random_state=data.seed),
-                inputs.index(), f"{logmel} CNN (pre-trained on pitch-shifted copies) + DNN on top-100 features")
+                inputs, f"{logmel} CNN (pre-trained on pitch-shifted copies) + DNN on top-100 features")
     if row == "Artists CNN":
         inputs = Inputs(logmel=data.table("logmel"), artist=data.tracks["artist"])
         cnn = _cnn("cnn_baseline", data)
         cnn.set_params(epochs=s["pretrain_epochs"])
-        return (ArtistsCNN(inputs, cnn=cnn, epochs=s["finetune_epochs"], random_state=data.seed),
-                inputs.index(), f"{logmel}; pre-trained on training-fold artists")
-    if row == "CRNN Pre-trained MTAT":
+        return (ArtistsCNN(cnn=cnn, epochs=s["finetune_epochs"], random_state=data.seed),
+                inputs, f"{logmel}; pre-trained on training-fold artists")
+    if row == "CRNN Pre-trained MTAT -> musicnn MTT fine-tune":
         # a frozen front-end is run once per clip and cached (MusicnnFrontend) instead of every epoch
         representation = "mel" if s["musicnn_freeze"] == "none" else "frontend"
         return (MusicnnFineTune(representation=representation, epochs=s["finetune_epochs"], freeze=s["musicnn_freeze"],
@@ -290,9 +342,10 @@ def build_row(row: str, data: LouroData):
 
 
 def row_key(row: str, data: LouroData) -> str:
-    """Digest of what a row's result depends on besides the code: row, profile settings, seed and clips."""
+    """Digest of everything a row's result depends on: row, profile settings, seed, clips and the
+    source of the model code (:data:`MODEL_CODE`), so a stale row is never reused silently."""
     spec = {"row": row, "profile": data.profile, "settings": data.settings, "seed": data.seed,
-            "clips": list(map(str, data.tracks["track_id"])), "store_version": RUN_STORE_VERSION}
+            "clips": list(map(str, data.tracks["track_id"])), "model_code": source_digest(*MODEL_CODE)}
     return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -301,10 +354,10 @@ def run_rows(data: LouroData, rows=ROWS, *, store: str | os.PathLike | None = No
     """Evaluate ``rows`` on the same folds; return the results and a timing table (seconds per row).
 
     With ``store`` (a folder), each finished row is saved there under :func:`row_key` and a
-    later call with the same row, settings, seed and clips loads it instead of training again:
-    a long run can be resumed, and rows can be computed by separate processes (one per core)
-    and assembled by the notebook. The timing table keeps the seconds of the original run and
-    says where each row came from. Delete the store after changing model code.
+    later call with the same row, settings, seed, clips and model code loads it instead of
+    training again: a long run can be resumed, and rows can be computed by separate processes
+    (one per core) and assembled by the notebook. The timing table keeps the seconds of the
+    original run and says where each row came from and which code version computed it.
 
     Used by: notebooks/louro_dl.ipynb.
     """
@@ -328,6 +381,7 @@ def run_rows(data: LouroData, rows=ROWS, *, store: str | os.PathLike | None = No
             done = time.perf_counter()
             row_timing = {"method": row, "inputs_s": round(prepared - start, 1), "cv_s": round(done - prepared, 1),
                           "folds": res.records["fold"].nunique(), "clips": len(data.y), "machine": machine(),
+                          "code_version": code_version(), "model_code": source_digest(*MODEL_CODE),
                           "torch_threads": torch.get_num_threads(),
                           "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
             if path is not None:
@@ -347,25 +401,33 @@ def run_rows(data: LouroData, rows=ROWS, *, store: str | os.PathLike | None = No
 
 
 def paper_table(summary: pd.DataFrame, profile: str) -> pd.DataFrame:
-    """Table 1 beside ours: paper macro-F1 (Original-4QAED), ours mean ± std, the difference;
-    every row is listed, those this run did not execute say so.
+    """Table 1 beside ours: the paper's macro-F1 (Original-4QAED), ours mean ± std with folds, clips
+    per test fold, profile and source, and the difference for like-for-like rows; every row is
+    listed, those without records say so, substitutes (:data:`SUBSTITUTES`) name the paper row they
+    stand beside and get no difference.
 
-    ``summary`` is :func:`mer_core.evaluation.summarize` of the f1_macro records.
+    ``summary`` is :func:`mer_core.evaluation.summarize` of the f1_macro records (with a
+    ``source`` column when published records are mixed in).
+
+    Used by: notebooks/louro_dl.ipynb.
     """
     rows = []
     f1 = summary[summary["metric"] == "f1_macro"].set_index("method")
     for method in ["SVM Baseline", *ROWS]:
-        paper = TABLE1_ORIGINAL_4QAED.get(PAPER_ROW.get(method, method))
-        row = {"method": method, "paper F1 % (Original-4QAED)": paper}
+        substitute_for = SUBSTITUTES.get(method)
+        paper = TABLE1_ORIGINAL_4QAED.get(substitute_for or method)
+        row = {"method": method, "paper F1 % (Original-4QAED)": paper,
+               "comparison": f"substitute for {substitute_for}" if substitute_for else "like for like"}
         if method in f1.index:
             r = f1.loc[method]
             ours = 100 * r["mean"]
             row.update({"ours F1 %": f"{ours:.2f} ± {100 * r['std']:.2f}", "folds": int(r["n"]),
-                        "profile": r["profile"], "protocol": r["protocol"],
-                        "difference (points)": None if paper is None else round(ours - paper, 2)})
-        else:  # listed, not hidden: a row this run did not execute
-            row.update({"ours F1 %": f"not run in this {profile} run", "folds": 0, "profile": profile,
-                        "protocol": "", "difference (points)": None})
+                        "n_test": r.get("n_test"), "profile": r["profile"], "protocol": r["protocol"],
+                        "source": r.get("source", ""), "code_version": r.get("code_version", ""),
+                        "difference (points)": None if paper is None or substitute_for else round(ours - paper, 2)})
+        else:  # listed, not hidden: a row without records
+            row.update({"ours F1 %": "not run", "folds": 0, "n_test": None, "profile": profile, "protocol": "",
+                        "source": "", "code_version": "", "difference (points)": None})
         row.update({f"paper {c}": "not reproducible (dataset not public)" for c in NOT_REPRODUCIBLE})
         rows.append(row)
     return pd.DataFrame(rows).set_index("method")

@@ -21,11 +21,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from tqdm.auto import tqdm
 
 from ..audio import AudioError, load_audio
 from ..config import DEFAULT_SR, cache_dir as default_cache_dir
-from ..errors import MissingWeightsError
+from ..errors import MissingWeightsError, ParameterError
+from ..progress import progress as progress_bar
+from ..provenance import file_digest
 
 
 class Extractor:
@@ -93,15 +94,6 @@ class FeatureSet:
         return text
 
 
-def file_digest(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    """SHA-256 of a file's bytes (the audio part of the cache key)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(chunk), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def cache_key(audio_digest: str, extractor: Extractor) -> str:
     """Key of one clip's features: audio bytes + extractor name, parameters and version."""
     spec = json.dumps({"name": extractor.name, "version": extractor.version,
@@ -158,11 +150,12 @@ def extract(tracks: pd.DataFrame, extractor: Extractor, *, cache: bool = True,
     MissingWeightsError
         Before any work, if the extractor needs pretrained weights that are absent.
 
-    Used by: every notebook that extracts audio features (``datasets``, ``koh_dubnov``,
-    ``features``, ``louro``).
+    Used by: notebooks/datasets.ipynb, notebooks/koh_dubnov.ipynb; notebooks/features.ipynb and
+    notebooks/louro_dl.ipynb through :mod:`mer_core.experiments.features` and
+    :class:`mer_core.experiments.louro_dl.LouroData`; ``mer features extract``.
     """
     if "path" not in tracks.columns or "track_id" not in tracks.columns:
-        raise ValueError("tracks needs 'track_id' and 'path' columns")
+        raise ParameterError("tracks needs 'track_id' and 'path' columns")
     if extractor.requires_weights and not extractor.weights_available():
         # one clear error before the batch, not one failure per clip; never random weights
         raise MissingWeightsError(f"{extractor.name}: its pretrained weights are not in the weights directory; "
@@ -187,7 +180,7 @@ def extract(tracks: pd.DataFrame, extractor: Extractor, *, cache: bool = True,
 
     if todo:
         jobs = (n_jobs or os.cpu_count() or 1) if extractor.parallel else 1
-        bar = tqdm(total=len(todo), desc=extractor.name, disable=not progress, unit="clip")
+        bar = progress_bar(total=len(todo), desc=extractor.name, disable=not progress, unit="clip")
         if jobs > 1:
             outputs = Parallel(n_jobs=jobs, return_as="generator")(
                 delayed(_compute)(paths[i], extractor, targets[i]) for i in todo)

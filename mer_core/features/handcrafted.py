@@ -3,8 +3,7 @@
 Pandrea, Gómez-Cañón & Herrera's baseline compares two hand-crafted sets on the 4Q
 dataset: the INTERSPEECH 2013 ComParE set of openSMILE (the better of the two, used for
 their MLP baseline) and "low-level descriptors extracted with Essentia"; a third run keeps
-the best 50 features of both sets together (see
-:class:`mer_core.models.selection.SelectKBestFromSets`). This module provides
+the best 50 features of both sets together. This module provides
 
 - :class:`IS13ComParE`: the IS13 ComParE functionals, 6373 values per clip, from the
   ``IS13_ComParE.conf`` that ships with opensmile-python (``FeatureSet.IS13``). This is
@@ -40,8 +39,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..audio import resample
+from ..audio import frame, resample
 from ..config import DEFAULT_SR
+from ..errors import ParameterError
 from .base import Extractor
 
 INT16_MAX = 32767 / 32768
@@ -49,17 +49,17 @@ INT16_MAX = 32767 / 32768
 
 
 def _validate_signal(y: np.ndarray, sr: int, expected_sr: int, name: str) -> np.ndarray:
-    """Return ``y`` as a finite 1-D float32 array at ``expected_sr``, or raise ValueError."""
+    """Return ``y`` as a finite 1-D float32 array at ``expected_sr``, or raise ParameterError."""
     y = np.asarray(y, dtype=np.float32)
     if y.ndim != 1:
-        raise ValueError(f"{name} expects mono 1-D audio, got shape {y.shape}")
+        raise ParameterError(f"{name} expects mono 1-D audio, got shape {y.shape}")
     if y.size == 0:
-        raise ValueError(f"{name} got an empty signal")
+        raise ParameterError(f"{name} got an empty signal")
     if not np.all(np.isfinite(y)):
-        raise ValueError(f"{name} got non-finite samples")
+        raise ParameterError(f"{name} got non-finite samples")
     if sr != expected_sr:
-        raise ValueError(f"{name} runs at {expected_sr} Hz, got audio at {sr} Hz "
-                         f"(load it with mer_core.audio.load_audio(path, sr=extractor.sr))")
+        raise ParameterError(f"{name} runs at {expected_sr} Hz, got audio at {sr} Hz "
+                             f"(load it with mer_core.audio.load_audio(path, sr=extractor.sr))")
     return y
 
 
@@ -93,7 +93,7 @@ class OpenSmileFunctionals(Extractor):
 
     def __init__(self, sr: int = DEFAULT_SR):
         if sr <= 0:
-            raise ValueError(f"sr must be positive, got {sr}")
+            raise ParameterError(f"sr must be positive, got {sr}")
         self.sr = sr
 
     @property
@@ -109,15 +109,16 @@ class OpenSmileFunctionals(Extractor):
         y = np.clip(y, -1.0, INT16_MAX)
         feats = _smile(self.feature_set).process_signal(y, sr).to_numpy(dtype=np.float32)[0]
         if not np.all(np.isfinite(feats)):
-            raise ValueError(f"{self.name}: openSMILE returned non-finite values "
-                             f"({len(y) / sr:.2f} s of audio; is the clip too short?)")
+            raise ParameterError(f"{self.name}: openSMILE returned non-finite values "
+                                 f"({len(y) / sr:.2f} s of audio; is the clip too short?)")
         return feats
 
 
 class IS13ComParE(OpenSmileFunctionals):
     """INTERSPEECH 2013 ComParE functionals (6373 values): Pandrea et al.'s baseline features.
 
-    Used by: notebooks/pandrea.ipynb (MLP baseline, best-50 selection), notebooks/features.ipynb.
+    Used by: notebooks/features.ipynb (registry name ``is13_compare``, through
+    :mod:`mer_core.experiments.features`).
     """
 
     name = "is13_compare"
@@ -131,7 +132,8 @@ class ComParE2016(OpenSmileFunctionals):
     Same names as :class:`IS13ComParE`; the config differences are listed in the module
     docstring.
 
-    Used by: notebooks/features.ipynb.
+    Used by: notebooks/features.ipynb (registry name ``compare2016``, through
+    :mod:`mer_core.experiments.features`).
     """
 
     name = "compare2016"
@@ -142,7 +144,8 @@ class ComParE2016(OpenSmileFunctionals):
 class EGeMAPSv02(OpenSmileFunctionals):
     """Extended Geneva Minimalistic Acoustic Parameter Set v02 functionals (88 values).
 
-    Used by: notebooks/features.ipynb.
+    Used by: notebooks/features.ipynb (registry name ``egemaps``, through
+    :mod:`mer_core.experiments.features`).
     """
 
     name = "egemaps"
@@ -298,7 +301,8 @@ class EssentiaLowLevel(Extractor):
     frame_size, hop_size : int
         Frame length and hop in samples (frame_size even).
 
-    Used by: notebooks/pandrea.ipynb (Essentia baseline, best-50 selection), notebooks/features.ipynb.
+    Used by: notebooks/features.ipynb (registry name ``essentia_lowlevel``, through
+    :mod:`mer_core.experiments.features`).
     """
 
     name = "essentia_lowlevel"
@@ -306,11 +310,11 @@ class EssentiaLowLevel(Extractor):
 
     def __init__(self, sr: int = DEFAULT_SR, frame_size: int = 1024, hop_size: int = 512):
         if min(sr, frame_size, hop_size) <= 0:
-            raise ValueError("EssentiaLowLevel parameters must be positive")
+            raise ParameterError("EssentiaLowLevel parameters must be positive")
         if frame_size % 2:
-            raise ValueError(f"frame_size must be even, got {frame_size}")
+            raise ParameterError(f"frame_size must be even, got {frame_size}")
         if hop_size > frame_size:
-            raise ValueError(f"hop_size ({hop_size}) must not exceed frame_size ({frame_size})")
+            raise ParameterError(f"hop_size ({hop_size}) must not exceed frame_size ({frame_size})")
         self.sr, self.frame_size, self.hop_size = sr, frame_size, hop_size
 
     @property
@@ -325,22 +329,15 @@ class EssentiaLowLevel(Extractor):
                 names += [f"{desc}_{stat}"] if size == 1 else [f"{desc}_{i:02d}_{stat}" for i in range(size)]
         return names + list(ESSENTIA_GLOBAL_DESCRIPTORS)
 
-    def _frames(self, y: np.ndarray) -> np.ndarray:
-        """``(n_frames, frame_size)`` frames starting at sample 0; the last one zero-padded."""
-        n_frames = 1 + max(0, -(-(len(y) - self.frame_size) // self.hop_size))
-        padded = np.zeros((n_frames - 1) * self.hop_size + self.frame_size, dtype=np.float32)
-        padded[:len(y)] = y
-        idx = np.arange(self.frame_size)[None, :] + self.hop_size * np.arange(n_frames)[:, None]
-        return padded[idx]
-
     def __call__(self, y: np.ndarray, sr: int) -> np.ndarray:
         y = _validate_signal(y, sr, self.sr, self.name)
         a = _essentia_algorithms(self.sr, self.frame_size)
         for algorithm in a.values():
             algorithm.reset()
         rows = []
-        for frame in self._frames(y):
-            mag = a["spectrum"](a["window"](frame))
+        # frames start at sample 0; the last one is zero-padded
+        for samples in frame(y, self.frame_size, self.hop_size, pad="end"):
+            mag = a["spectrum"](a["window"](samples))
             spread, skewness, kurtosis = a["shape"](a["moments"](mag))
             freqs, mags = a["peaks"](mag)
             _, mfcc = a["mfcc"](mag)
@@ -353,7 +350,7 @@ class EssentiaLowLevel(Extractor):
                 *(a[band](mag) for band in _BAND_EDGES), a["salience"](mag),
                 a["dissonance"](freqs, mags) if len(freqs) > 1 else 0.0,
             ]
-            temporal = [a["zcr"](frame), a["rms"](frame), a["loudness"](frame)]
+            temporal = [a["zcr"](samples), a["rms"](samples), a["loudness"](samples)]
             hpcp_entropy = a["entropy"](hpcp) if hpcp.any() else 0.0
             rows.append(np.concatenate([scalars, mfcc, contrast, valleys, temporal, hpcp, [hpcp_entropy]]))
         frames = np.asarray(rows, dtype=np.float64)

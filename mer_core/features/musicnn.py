@@ -16,6 +16,11 @@ pipeline:
 4. the network on each patch; the extractors here average patch outputs over the clip, as
    ``musicnn.tagger.top_tags`` averages the taggram.
 
+Besides the pooled embeddings (:class:`MusicnnEmbedding`), two extractors feed the
+fine-tuning of :class:`mer_core.models.transfer.MusicnnFineTune`: musicnn's log-mel of a
+fixed-length clip (:class:`MusicnnMel`) and the outputs of a pretrained front-end for each
+patch (:class:`MusicnnFrontend`).
+
 One step differs by design: clips are resampled to 16 kHz by :func:`mer_core.audio.load_audio`
 (soxr) where musicnn called ``librosa.load`` (resampy); from the 16 kHz signal on, the
 computation is musicnn's. The networks run on the CPU in float32, which the equivalence
@@ -39,8 +44,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..audio import fix_length, frame
+from ..errors import MissingWeightsError, ParameterError, WeightsError
 from ..weights import MUSICNN_MODELS, musicnn_checkpoint, musicnn_weights_present
-from .base import Extractor, MissingWeightsError
+from .base import Extractor
+from .pretrained import PooledEmbedding
 from .tf_checkpoint import list_variables, read_checkpoint
 
 SR = 16000
@@ -72,15 +80,29 @@ LAYER_DIMS = {"musicnn": {"taggram": 50, "penultimate": 200, "mean_pool": 753, "
 """Size of each layer's per-patch output, by architecture."""
 
 
+def architecture(model: str) -> str:
+    """``'musicnn'`` or ``'vgg'``: the network of a checkpoint of :data:`~mer_core.weights.MUSICNN_MODELS`.
+
+    Raises
+    ------
+    ParameterError
+        If ``model`` is not one of the checkpoints.
+    """
+    if model not in MUSICNN_MODELS:
+        raise ParameterError(f"unknown musicnn model {model!r}; choose one of {', '.join(MUSICNN_MODELS)}")
+    return model.split("_", 1)[1]
+
+
+MUSICNN_ARCHITECTURE_MODELS = tuple(m for m in MUSICNN_MODELS if architecture(m) == "musicnn")
+"""Checkpoints of the musicnn architecture (MTT and MSD tags), the ones with a front-end
+(:class:`MusicnnFrontend`) and a penultimate layer to fine-tune
+(:class:`mer_core.models.transfer.MusicnnFineTune`)."""
+
+
 def tag_names(model: str = "MTT_musicnn") -> tuple[str, ...]:
     """The 50 tag names of ``model``'s taggram, in output order."""
-    _check_model(model)
+    architecture(model)
     return MTT_TAGS if model.startswith("MTT") else MSD_TAGS
-
-
-def _check_model(model: str) -> None:
-    if model not in MUSICNN_MODELS:
-        raise ValueError(f"unknown musicnn model {model!r}; choose one of {', '.join(MUSICNN_MODELS)}")
 
 
 def _batch_norm(n: int, dims: int) -> nn.Module:
@@ -266,33 +288,36 @@ def load_musicnn(model: str = "MTT_musicnn", weights_dir: str | os.PathLike | No
     ------
     MissingWeightsError
         If the checkpoint is not on disk (fetch it with ``mer weights fetch``).
-    ValueError
-        If ``model`` is unknown, or a checkpoint tensor does not fit the module (a bug).
+    ParameterError
+        If ``model`` is unknown.
+    WeightsError
+        If the checkpoint's tensors do not fit the module (a bug of the port, or another checkpoint).
 
-    Used by: ``features`` notebook (through :class:`MusicnnEmbedding`).
+    Used by: :class:`MusicnnEmbedding`, :class:`MusicnnFrontend`,
+    :class:`mer_core.models.transfer.MusicnnFineTune`.
     """
-    _check_model(model)
+    arch = architecture(model)
     if not musicnn_weights_present(weights_dir, model=model):
         raise MissingWeightsError(
             f"musicnn weights for {model} not found under {musicnn_checkpoint(model, weights_dir).parent}; "
             "fetch them once with `mer weights fetch` (part of `make setup`)")
-    net = MusiCNN() if "musicnn" in model else VGGTagger()
-    mapping = _musicnn_variable_map(net) if "musicnn" in model else _vgg_variable_map(net)
+    net = MusiCNN() if arch == "musicnn" else VGGTagger()
+    mapping = _musicnn_variable_map(net) if arch == "musicnn" else _vgg_variable_map(net)
     state = net.state_dict()
     unmapped = sorted(k for k in state if k not in mapping and not k.endswith("num_batches_tracked"))
     if unmapped:
-        raise ValueError(f"no checkpoint tensor for {', '.join(unmapped)}")
+        raise WeightsError(f"no checkpoint tensor for {', '.join(unmapped)}")
     prefix = musicnn_checkpoint(model, weights_dir)
     # Every model variable must find a home: optimiser state (Adam slots, beta powers) is all that is left.
     leftover = sorted(n for n in list_variables(prefix) if n not in mapping.values()
                       and not n.endswith(("/Adam", "/Adam_1")) and n not in ("beta1_power", "beta2_power"))
     if leftover:
-        raise ValueError(f"{model}: checkpoint tensors not used by the port: {', '.join(leftover)}")
+        raise WeightsError(f"{model}: checkpoint tensors not used by the port: {', '.join(leftover)}")
     tensors = read_checkpoint(prefix, names=sorted(set(mapping.values())))
     for key, tf_name in mapping.items():
         value = _to_torch_layout(tensors[tf_name], state[key])
         if value.shape != state[key].shape:
-            raise ValueError(f"{model}: {tf_name} {tuple(value.shape)} does not fit {key} {tuple(state[key].shape)}")
+            raise WeightsError(f"{model}: {tf_name} {tuple(value.shape)} does not fit {key} {tuple(state[key].shape)}")
         state[key] = value
     net.load_state_dict(state)
     return net.eval()
@@ -305,13 +330,13 @@ def log_mel(y: np.ndarray, sr: int = SR) -> np.ndarray:
     frames padded by reflection as librosa < 0.10 did), rounded to float16 as musicnn
     does, then ``log10(10000 * mel + 1)``.
 
-    Used by: :class:`MusicnnEmbedding` (``features`` notebook).
+    Used by: :class:`MusicnnEmbedding`, :class:`MusicnnMel`.
     """
     if sr != SR:
-        raise ValueError(f"musicnn models expect {SR} Hz audio, got {sr} Hz (resample with load_audio(sr={SR}))")
+        raise ParameterError(f"musicnn models expect {SR} Hz audio, got {sr} Hz (resample with load_audio(sr={SR}))")
     y = np.asarray(y, dtype=np.float32)
     if y.ndim != 1 or y.size == 0:
-        raise ValueError(f"expected a non-empty mono signal, got shape {y.shape}")
+        raise ParameterError(f"expected a non-empty mono signal, got shape {y.shape}")
     mel = librosa.feature.melspectrogram(y=y, sr=SR, n_fft=N_FFT, hop_length=HOP_LENGTH, n_mels=N_MELS,
                                          pad_mode="reflect").T
     mel = mel.astype(np.float16).astype(np.float32)
@@ -324,25 +349,15 @@ def patches(rep: np.ndarray, n_frames: int = PATCH_FRAMES, hop: int | None = Non
     Patches start every ``hop`` frames (default ``n_frames``: no overlap, musicnn's default)
     and the incomplete tail is dropped, as in ``musicnn.extractor.batch_data``. A clip shorter
     than one patch is repeated to fill it (musicnn's training used the same "repeat-pad";
-    its extractor would fail instead).
+    its extractor would fail instead). The result is a new array (network inputs may be
+    written to).
 
-    Used by: :class:`MusicnnEmbedding`.
+    Used by: :class:`MusicnnEmbedding`, :class:`MusicnnFrontend`.
     """
-    hop = n_frames if hop is None else hop
-    if n_frames <= 0 or hop <= 0:
-        raise ValueError(f"n_frames and hop must be positive, got {n_frames} and {hop}")
-    if rep.shape[0] == 0:
-        raise ValueError("cannot cut patches from an empty representation")
-    if rep.shape[0] < n_frames:
-        rep = np.concatenate([rep] * -(-n_frames // rep.shape[0]))[:n_frames]
-    starts = range(0, rep.shape[0] - n_frames + 1, hop)
-    return np.stack([rep[s:s + n_frames] for s in starts])
+    return frame(rep, n_frames, hop, axis=0, pad="short", pad_mode="wrap").copy()
 
 
-POOLINGS = ("mean", "max", "mean_std")
-
-
-class MusicnnEmbedding(Extractor):
+class MusicnnEmbedding(PooledEmbedding):
     """Clip-level features from a pretrained musicnn / VGG tagger.
 
     The clip (at 16 kHz) is turned into musicnn's log-mel, cut into 3 s patches
@@ -355,9 +370,10 @@ class MusicnnEmbedding(Extractor):
     layer : str
         ``taggram`` (50 tag probabilities), ``penultimate`` (200) or ``mean_pool`` /
         ``max_pool`` (753) for musicnn models; ``taggram`` or ``pool5`` (256) for VGGs.
-    pooling : {'mean', 'max', 'mean_std'}
-        How patch vectors are summarised over the clip. ``mean`` (default) matches
-        ``musicnn.tagger.top_tags``, which averages the taggram; ``mean_std`` concatenates
+    pooling : str
+        How patch vectors are summarised over the clip, a key of
+        :data:`~mer_core.features.pretrained.POOLINGS`. ``mean`` (default) matches
+        ``musicnn.tagger.top_tags``, which averages the taggram; ``mean+std`` concatenates
         mean and standard deviation (twice the dimension).
     weights_dir : path-like, optional
         Weights root (default :func:`mer_core.config.weights_dir`); not part of the cache key.
@@ -367,33 +383,27 @@ class MusicnnEmbedding(Extractor):
     dim : int
         Length of the returned feature vector.
 
-    Used by: ``features`` notebook (deep-embedding features of the 4Q clips).
+    Used by: notebooks/features.ipynb (registry names ``musicnn_mtt``, ``vgg_msd``, ...,
+    through :mod:`mer_core.experiments.features`), notebooks/louro_dl.ipynb (OpenL3 -> musicnn
+    MTT embedding + RF row).
     """
 
     version = "1"
     sr = SR
-    parallel = False  # one process holds the network; torch uses its own threads
-    requires_weights = True
 
     def __init__(self, model: str = "MTT_musicnn", layer: str = "penultimate", pooling: str = "mean",
                  weights_dir: str | os.PathLike | None = None):
-        _check_model(model)
-        arch = "musicnn" if "musicnn" in model else "vgg"
+        arch = architecture(model)
         if layer not in LAYER_DIMS[arch]:
-            raise ValueError(f"{model} has no layer {layer!r}; choose one of {', '.join(LAYER_DIMS[arch])}")
-        if pooling not in POOLINGS:
-            raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, got {pooling!r}")
+            raise ParameterError(f"{model} has no layer {layer!r}; choose one of {', '.join(LAYER_DIMS[arch])}")
+        super().__init__(pooling, weights_dir)
         self.model = model
         self.layer = layer
-        self.pooling = pooling
         self.name = extractor_name(model, layer, pooling)
-        self._weights_dir = weights_dir
-        self._net = None
 
     @property
-    def dim(self) -> int:
-        arch = "musicnn" if "musicnn" in self.model else "vgg"
-        return LAYER_DIMS[arch][self.layer] * (2 if self.pooling == "mean_std" else 1)
+    def frame_dim(self) -> int:
+        return LAYER_DIMS[architecture(self.model)][self.layer]
 
     def params(self) -> dict:
         return {"model": self.model, "layer": self.layer, "pooling": self.pooling}
@@ -401,35 +411,120 @@ class MusicnnEmbedding(Extractor):
     def weights_available(self) -> bool:
         return musicnn_weights_present(self._weights_dir, model=self.model)
 
-    def patch_outputs(self, y: np.ndarray, sr: int = SR) -> np.ndarray:
-        """The layer's output for each 3 s patch of the clip: ``(n_patches, layer_dim)``."""
-        if self._net is None:
-            self._net = load_musicnn(self.model, self._weights_dir)
+    def embed_frames(self, y: np.ndarray, sr: int = SR) -> np.ndarray:
+        """The layer's output for each 3 s patch of the clip: ``(n_patches, frame_dim)``."""
+        if self._model is None:
+            self._model = load_musicnn(self.model, self._weights_dir)
         batch = torch.from_numpy(patches(log_mel(y, sr)))
         with torch.inference_mode():
-            taggram, embeddings = self._net(batch, return_embeddings=True)
+            taggram, embeddings = self._model(batch, return_embeddings=True)
         out = taggram if self.layer == "taggram" else embeddings[self.layer]
         return out.numpy()
 
-    def __call__(self, y: np.ndarray, sr: int) -> np.ndarray:
-        per_patch = self.patch_outputs(y, sr)
-        if self.pooling == "mean":
-            return per_patch.mean(axis=0)
-        if self.pooling == "max":
-            return per_patch.max(axis=0)
-        return np.concatenate([per_patch.mean(axis=0), per_patch.std(axis=0)])
+
+REGISTERED_LAYERS = {"musicnn": ("penultimate", "taggram", "mean_pool"), "vgg": ("pool5", "taggram")}
+"""Layers of each architecture offered in the registry, the default (unnamed) one first."""
 
 
 def extractor_name(model: str, layer: str, pooling: str = "mean") -> str:
-    """Registry/cache name, e.g. ``musicnn_mtt`` (default layer), ``vgg_msd_taggram``, ``musicnn_mtt_max``."""
-    dataset, arch = model.split("_")
-    default_layer = "penultimate" if arch == "musicnn" else "pool5"
-    name = f"{arch}_{dataset.lower()}"
-    if layer != default_layer:
+    """Registry/cache name, e.g. ``musicnn_mtt`` (default layer), ``vgg_msd_taggram``, ``musicnn_mtt_max``,
+    ``musicnn_mtt_mean_std`` (pooling ``mean+std``)."""
+    arch = architecture(model)
+    name = f"{arch}_{model.split('_')[0].lower()}"
+    if layer != REGISTERED_LAYERS[arch][0]:
         name += f"_{layer}"
     if pooling != "mean":
-        name += f"_{pooling}"
+        name += f"_{pooling.replace('+', '_')}"
     return name
+
+
+class MusicnnMel(Extractor):
+    """musicnn's own input representation of a fixed-length clip, ``(n_frames, 96)``.
+
+    16 kHz, n_fft 512, hop 256, 96 mel bands, ``log10(10000 x + 1)`` (:func:`log_mel`); the
+    clip is cropped or zero-padded to ``duration`` seconds first, so every clip has the same
+    number of frames (30 s: 1876 frames, 10 patches of 3 s). Run it with
+    :func:`mer_core.features.extract`.
+
+    Used by: notebooks/louro_dl.ipynb (input of the CRNN Pre-trained MTAT row,
+    :class:`mer_core.models.transfer.MusicnnFineTune`, through
+    :class:`mer_core.experiments.louro_dl.LouroData`).
+    """
+
+    name = "musicnn_mel"
+    version = "1"
+    sr = SR
+
+    def __init__(self, duration: float = 30.0):
+        if duration <= 0:
+            raise ParameterError(f"duration must be positive, got {duration}")
+        self.duration = duration
+
+    @property
+    def n_frames(self) -> int:
+        return 1 + int(round(self.duration * SR)) // HOP_LENGTH
+
+    @property
+    def dim(self) -> int:
+        return self.n_frames * N_MELS
+
+    def __call__(self, y: np.ndarray, sr: int) -> np.ndarray:
+        y = fix_length(np.asarray(y, dtype=np.float32), int(round(self.duration * sr)))
+        return log_mel(y, sr)
+
+
+class MusicnnFrontend(Extractor):
+    """Outputs of a pretrained musicnn's front-end for each 3 s patch of a clip, ``(n_patches, 561, 187)``.
+
+    With ``freeze='frontend'`` the front-end of :class:`mer_core.models.transfer.MusicnnFineTune`
+    never changes (its batch norm keeps musicnn's statistics and it has no dropout), so its
+    output for a patch is the same in every epoch and every fold. Computing it once per clip
+    and caching it on disk (:func:`mer_core.features.extract`) makes the fine-tune train only
+    what it updates, the mid-end and back-end, with the same result as running the frozen
+    layers each time. Patches are the non-overlapping ones of :class:`MusicnnMel`
+    (``duration`` 29.12 s: 9 patches).
+
+    Used by: notebooks/louro_dl.ipynb (CRNN Pre-trained MTAT row in the ``cpu`` profile, through
+    :class:`mer_core.experiments.louro_dl.LouroData`).
+    """
+
+    name = "musicnn_frontend"
+    version = "1"
+    sr = SR
+    parallel = False  # one process holds the network; torch uses its own threads
+    requires_weights = True
+
+    def __init__(self, model: str = "MTT_musicnn", duration: float = 30.0, patch_frames: int = PATCH_FRAMES,
+                 weights_dir: str | os.PathLike | None = None):
+        if model not in MUSICNN_ARCHITECTURE_MODELS:
+            raise ParameterError(f"model must be one of {MUSICNN_ARCHITECTURE_MODELS}, got {model!r}")
+        self._mel = MusicnnMel(duration)
+        if int(patch_frames) <= 0 or self._mel.n_frames < int(patch_frames):
+            raise ParameterError(f"patch_frames must be in 1..{self._mel.n_frames}, got {patch_frames}")
+        self.model, self.duration, self.patch_frames = model, duration, int(patch_frames)
+        self._weights_dir = weights_dir
+        self._net = None
+
+    @property
+    def n_patches(self) -> int:
+        return self._mel.n_frames // self.patch_frames
+
+    @property
+    def dim(self) -> int:
+        return self.n_patches * FRONTEND_CHANNELS * self.patch_frames
+
+    def params(self) -> dict:
+        return {"model": self.model, "duration": self.duration, "patch_frames": self.patch_frames}
+
+    def weights_available(self) -> bool:
+        return musicnn_weights_present(self._weights_dir, model=self.model)
+
+    def __call__(self, y: np.ndarray, sr: int) -> np.ndarray:
+        if self._net is None:
+            self._net = load_musicnn(self.model, self._weights_dir)
+        with torch.inference_mode():
+            front = self._net.frontend(torch.from_numpy(patches(self._mel(y, sr), self.patch_frames)))
+        return front.numpy()
 
 
 def _factory(model: str, layer: str):
@@ -439,8 +534,11 @@ def _factory(model: str, layer: str):
 
 
 EXTRACTORS = {extractor_name(model, layer): _factory(model, layer)
-              for model in ("MTT_musicnn", "MSD_musicnn", "MTT_vgg", "MSD_vgg")
-              for layer in (("penultimate", "taggram", "mean_pool") if "musicnn" in model else ("pool5", "taggram"))}
+              for arch, layers in REGISTERED_LAYERS.items()
+              for model in MUSICNN_MODELS if architecture(model) == arch
+              for layer in layers}
+EXTRACTORS.update({MusicnnMel.name: MusicnnMel, MusicnnFrontend.name: MusicnnFrontend})
 """Registry name -> zero-argument factory: ``musicnn_mtt`` / ``musicnn_msd`` (penultimate, 200),
-``*_taggram`` (50 tags), ``musicnn_*_mean_pool`` (753), ``vgg_mtt`` / ``vgg_msd`` (pool5, 256).
-Every extractor mean-pools its patches over the clip."""
+``*_taggram`` (50 tags), ``musicnn_*_mean_pool`` (753), ``vgg_mtt`` / ``vgg_msd`` (pool5, 256),
+each mean-pooling its patches over the clip; and the fine-tuning inputs ``musicnn_mel``
+(:class:`MusicnnMel`) and ``musicnn_frontend`` (:class:`MusicnnFrontend`, MTT_musicnn)."""

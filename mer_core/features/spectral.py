@@ -5,7 +5,11 @@ import librosa
 import numpy as np
 
 from ..audio import fix_length
+from ..errors import ParameterError
 from .base import Extractor
+
+LOGMEL_FLOOR_DB = -100.0
+"""Floor of :class:`LogMel` (dB): silence and zero padding sit at it."""
 
 
 class LogMel(Extractor):
@@ -13,7 +17,7 @@ class LogMel(Extractor):
 
     The defaults follow Choi et al.'s CNN/CRNN front-end, the input of Louro et al.'s deep
     models: 12 kHz, 512-sample FFT, 256-sample hop, 96 mel bands, 29.12 s (1366 frames),
-    absolute decibels (``power_to_db`` with ``ref=1``) floored at -100 dB. There is no
+    absolute decibels (``power_to_db`` with ``ref=1``) floored at :data:`LOGMEL_FLOOR_DB`. There is no
     per-clip normalisation, so loudness stays a cue (arousal depends on it).
 
     Parameters
@@ -33,7 +37,7 @@ class LogMel(Extractor):
     def __init__(self, sr: int = 12000, n_fft: int = 512, hop_length: int = 256,
                  n_mels: int = 96, duration: float = 29.12):
         if min(sr, n_fft, hop_length, n_mels) <= 0 or duration <= 0:
-            raise ValueError("LogMel parameters must be positive")
+            raise ParameterError("LogMel parameters must be positive")
         self.sr, self.n_fft, self.hop_length, self.n_mels = sr, n_fft, hop_length, n_mels
         self.duration = duration
 
@@ -49,7 +53,7 @@ class LogMel(Extractor):
         y = fix_length(y, int(round(self.duration * sr)))
         mel = librosa.feature.melspectrogram(y=y, sr=sr, n_fft=self.n_fft, hop_length=self.hop_length,
                                              n_mels=self.n_mels, power=2.0)
-        return librosa.power_to_db(mel, ref=1.0, amin=1e-10, top_db=None).clip(min=-100.0)
+        return librosa.power_to_db(mel, ref=1.0, amin=1e-10, top_db=None).clip(min=LOGMEL_FLOOR_DB)
 
 
 class MFCCStats(Extractor):
@@ -72,7 +76,7 @@ class MFCCStats(Extractor):
 
     def __init__(self, sr: int = 22050, n_mfcc: int = 20, n_fft: int = 2048, hop_length: int = 512):
         if min(sr, n_mfcc, n_fft, hop_length) <= 0:
-            raise ValueError("MFCCStats parameters must be positive")
+            raise ParameterError("MFCCStats parameters must be positive")
         self.sr, self.n_mfcc, self.n_fft, self.hop_length = sr, n_mfcc, n_fft, hop_length
 
     @property
@@ -88,7 +92,7 @@ class MFCCStats(Extractor):
         # delta needs at least 9 frames (its default width); very short clips use a narrower window
         width = min(9, mfcc.shape[1] if mfcc.shape[1] % 2 else mfcc.shape[1] - 1)
         if width < 3:
-            raise ValueError(f"clip too short for MFCC deltas ({mfcc.shape[1]} frames)")
+            raise ParameterError(f"clip too short for MFCC deltas ({mfcc.shape[1]} frames)")
         delta = librosa.feature.delta(mfcc, width=width)
         return np.concatenate([mfcc.mean(1), mfcc.std(1), delta.mean(1), delta.std(1)])
 
@@ -111,7 +115,7 @@ class Waveform(Extractor):
 
     def __init__(self, sr: int = 22050, duration: float = 29.12):
         if sr <= 0 or duration <= 0:
-            raise ValueError("Waveform parameters must be positive")
+            raise ParameterError("Waveform parameters must be positive")
         self.sr, self.duration = sr, duration
 
     @property

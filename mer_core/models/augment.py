@@ -2,12 +2,12 @@
 
 Three mechanisms, one per kind of augmentation:
 
-* **Offline audio copies** (:class:`AugmentedLogMel`, table :data:`AUGMENTATIONS`): time shift,
-  time stretch, pitch shift, power shift and seven-band parametric EQ change the waveform, so
-  they are applied to the audio before the log-mel is computed. Each copy is an extractor run
-  through :func:`mer_core.features.extract`, hence cached on disk like any feature. Copies of
-  a clip are stacked beside its original (:func:`stack_copies`) and
-  :class:`WithAugmentedCopies` trains on the copies of the training clips only and scores
+* **Offline audio copies** (:class:`~mer_core.features.augmented.AugmentedLogMel`, table
+  :data:`~mer_core.features.augmented.AUGMENTATIONS`): time shift, time stretch, pitch shift,
+  power shift and seven-band parametric EQ change the waveform, so they are applied to the
+  audio before the log-mel is computed, by a feature extractor whose copies are cached on disk
+  like any feature. Copies of a clip are stacked beside its original (:func:`stack_copies`)
+  and :class:`WithAugmentedCopies` trains on the copies of the training clips only and scores
   the originals of the test clips.
 * **Online batch augmentations** for :class:`~mer_core.models.torch_estimator.TorchClassifier`'s
   ``augment`` hook: time-frequency masking (:class:`TimeFrequencyMasking`) and random gain
@@ -17,7 +17,7 @@ Three mechanisms, one per kind of augmentation:
   SMOTE in its latent space, decoded synthetic log-mels added to the training fold.
 
 Which row uses which (Louro et al. give no parameters; choices are stated in
-:data:`AUGMENTATIONS` and the class docstrings):
+:data:`~mer_core.features.augmented.AUGMENTATIONS` and the class docstrings):
 
 ============================  ===========================================================
 Paper row                     Here
@@ -40,13 +40,8 @@ level per clip and per batch (+-12 dB, audiomentations ``Gain``'s default range)
 """
 from __future__ import annotations
 
-import hashlib
-import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
-import audiomentations
 import numpy as np
 from imblearn.over_sampling import SMOTE
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -54,168 +49,16 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ..audio import resample
-from ..features.base import Extractor
-from ..features.spectral import LogMel
+from ..errors import ParameterError
+from ..features.spectral import LOGMEL_FLOOR_DB
 from .torch_estimator import decode, encode, fit_autoencoder
-
-LOGMEL_FLOOR_DB = -100.0
-"""Floor of :class:`~mer_core.features.spectral.LogMel` (dB); silence stays at it under a gain."""
-
-AUGMENTATIONS: dict[str, dict] = {
-    "time_shift": {"transform": "Shift", "min_sr": None,
-                   "params": {"min_shift": -0.5, "max_shift": 0.5, "shift_unit": "fraction",
-                              "rollover": True, "fade_duration": 0.005}},
-    "time_stretch": {"transform": "TimeStretch", "min_sr": None,
-                     "params": {"min_rate": 0.5, "max_rate": 1.5, "leave_length_unchanged": True,
-                                "method": "signalsmith_stretch"}},
-    "pitch_shift": {"transform": "PitchShift", "min_sr": None,
-                    "params": {"min_semitones": -2.0, "max_semitones": 2.0, "method": "signalsmith_stretch"}},
-    "power_shift": {"transform": "Gain", "min_sr": None,
-                    "params": {"min_gain_db": -6.0, "max_gain_db": 6.0}},
-    "seven_band_eq": {"transform": "SevenBandParametricEQ", "min_sr": 24000,
-                      "params": {"min_gain_db": -12.0, "max_gain_db": 12.0}},
-}
-"""Audio-domain augmentations: audiomentations class, its parameters (always applied, ``p=1``)
-and the lowest sample rate it must run at (``None``: the log-mel rate).
-
-* ``time_shift``: circular shift by up to half the excerpt either way, 5 ms crossfade at the
-  seam (audiomentations defaults); the content is kept, only its position changes.
-* ``time_stretch``: tempo x0.5 to x1.5 without changing pitch (Louro et al., Sensors 2024,
-  report speeding up or slowing down by 50 %); the length is kept, so a slowed excerpt is
-  cropped and a sped-up one ends in silence.
-* ``pitch_shift``: up to 2 semitones up or down (the same source reports 2 semitones).
-* ``power_shift``: a gain of -6 to +6 dB on the waveform (a level change; see the module docstring).
-* ``seven_band_eq``: audiomentations' seven-band parametric EQ, each band +-12 dB. Its top
-  band is centred at 4.2 to 9.5 kHz, above the 6 kHz Nyquist frequency of 12 kHz audio, so it
-  runs at 24 kHz (the 4Q files' own rate) and the result is resampled to the log-mel rate.
-
-Ranges not stated by the paper are audiomentations' defaults. The whole entry is part of the
-cache key of :class:`AugmentedLogMel`, so editing it never returns stale copies.
-"""
-
-
-@contextmanager
-def _seeded_global_rngs(seed: int, copy: int, y: np.ndarray) -> Iterator[None]:
-    """Seed Python's and NumPy's global generators from (seed, copy, audio); restore them after.
-
-    audiomentations draws its parameters from those global generators; seeding them from the
-    audio content (its 16-bit quantisation, which absorbs most float rounding differences) gives every clip its own
-    draw, and restoring them leaves the caller's random streams untouched.
-    """
-    pcm = np.round(np.clip(y, -1.0, 1.0) * 32767.0).astype("<i2")
-    audio_word = int.from_bytes(hashlib.sha256(pcm.tobytes()).digest()[:8], "little")
-    py_seed, np_seed = np.random.SeedSequence([seed, copy, audio_word]).generate_state(2)
-    py_state, np_state = random.getstate(), np.random.get_state()
-    random.seed(int(py_seed))
-    np.random.seed(int(np_seed))
-    try:
-        yield
-    finally:
-        random.setstate(py_state)
-        np.random.set_state(np_state)
-
-
-def _check_augmentation(augmentation: str) -> dict:
-    if augmentation not in AUGMENTATIONS:
-        raise ValueError(f"unknown augmentation {augmentation!r}; choose one of {sorted(AUGMENTATIONS)}")
-    return AUGMENTATIONS[augmentation]
-
-
-def augment_audio(y: np.ndarray, sr: int, augmentation: str, *, seed: int = 0, copy: int = 1) -> np.ndarray:
-    """Apply one augmentation of :data:`AUGMENTATIONS` to a mono clip, deterministically.
-
-    Parameters
-    ----------
-    y : ndarray of shape (n_samples,)
-        Mono audio.
-    sr : int
-        Its sample rate, at least the entry's ``min_sr`` (:class:`AugmentedLogMel` loads at that rate).
-    augmentation : str
-        A key of :data:`AUGMENTATIONS`.
-    seed, copy : int
-        With the audio content they fix the random parameters: the same (seed, copy, audio)
-        always gives the same output, another copy number gives another draw.
-
-    Returns
-    -------
-    ndarray of shape (n_samples,), float32
-
-    Used by: :class:`AugmentedLogMel`; notebooks/louro_dl.ipynb (listening examples).
-    """
-    spec = _check_augmentation(augmentation)
-    y = np.asarray(y, dtype=np.float32)
-    if y.ndim != 1 or y.size == 0:
-        raise ValueError(f"augment_audio expects a non-empty mono clip, got shape {y.shape}")
-    if sr <= 0 or sr < (spec["min_sr"] or 0):
-        raise ValueError(f"{augmentation} needs a positive sr of at least {spec['min_sr'] or 1} Hz, got {sr}")
-    if not np.all(np.isfinite(y)):
-        raise ValueError("y contains NaN or infinite values")
-    if min(seed, copy) < 0:
-        raise ValueError(f"seed and copy must be non-negative, got seed={seed}, copy={copy}")
-    transform = getattr(audiomentations, spec["transform"])(p=1.0, **spec["params"])
-    with _seeded_global_rngs(int(seed), int(copy), y):
-        return np.asarray(transform(samples=y, sample_rate=int(sr)), dtype=np.float32)
-
-
-class AugmentedLogMel(Extractor):
-    """Log-mel of an augmented copy of each clip: :func:`augment_audio`, then :class:`LogMel`.
-
-    Run it with :func:`mer_core.features.extract` like any extractor: each copy is cached on
-    disk under its own key (augmentation, copy, seed, the :data:`AUGMENTATIONS` entry and the
-    log-mel parameters), so an experiment with K copies computes them once.
-
-    Parameters
-    ----------
-    augmentation : str
-        A key of :data:`AUGMENTATIONS`.
-    copy : int
-        Copy number, 1..K (0 is the original, :class:`LogMel`), as stacked by :func:`stack_copies`.
-    seed : int
-        Global seed of the augmentation draws (see :func:`augment_audio`).
-    **logmel_params
-        Parameters of :class:`LogMel` (default: Louro et al.'s 12 kHz, 96 mels, 1366 frames).
-
-    Used by: notebooks/louro_dl.ipynb (Baseline + time shift / time stretch / pitch shift / power
-    shift / SB rows).
-    """
-
-    name = "logmel_augmented"
-    version = "1"
-
-    def __init__(self, augmentation: str, copy: int = 1, seed: int = 0, **logmel_params):
-        spec = _check_augmentation(augmentation)
-        if int(copy) != copy or copy < 1:
-            raise ValueError(f"copy must be an integer >= 1 (0 is the original clip), got {copy}")
-        if int(seed) != seed or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed}")
-        self._logmel = LogMel(**logmel_params)
-        self.augmentation, self.copy, self.seed = augmentation, int(copy), int(seed)
-        # audio is loaded (and augmented) at the entry's minimum rate when the log-mel rate is lower
-        self.sr = max(spec["min_sr"] or 0, self._logmel.sr)
-        self.duration = self._logmel.duration
-
-    @property
-    def n_frames(self) -> int:
-        return self._logmel.n_frames
-
-    @property
-    def dim(self) -> int:
-        return self._logmel.dim
-
-    def params(self) -> dict:
-        return {"augmentation": self.augmentation, "copy": self.copy, "seed": self.seed,
-                "augment_sr": self.sr, "transform": AUGMENTATIONS[self.augmentation], **self._logmel.params()}
-
-    def __call__(self, y: np.ndarray, sr: int) -> np.ndarray:
-        augmented = augment_audio(y, sr, self.augmentation, seed=self.seed, copy=self.copy)
-        return self._logmel(resample(augmented, sr, self._logmel.sr), self._logmel.sr)
 
 
 def _check_spectrogram_batch(batch: np.ndarray, name: str) -> np.ndarray:
     batch = np.asarray(batch, dtype=np.float32)
     if batch.ndim != 3:
-        raise ValueError(f"{name} expects a batch of spectrograms (batch, n_bands, n_frames), got shape {batch.shape}")
+        raise ParameterError(f"{name} expects a batch of spectrograms (batch, n_bands, n_frames), "
+                             f"got shape {batch.shape}")
     return batch
 
 
@@ -257,7 +100,7 @@ class TimeFrequencyMasking:
 
     def __post_init__(self):
         if min(self.n_time_masks, self.max_time, self.n_freq_masks, self.max_freq) < 0:
-            raise ValueError(f"mask counts and widths must be non-negative: {self}")
+            raise ParameterError(f"mask counts and widths must be non-negative: {self}")
 
     def __call__(self, batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         batch = _check_spectrogram_batch(batch, "TimeFrequencyMasking")
@@ -289,7 +132,7 @@ class RandomGain:
     min_gain_db, max_gain_db : float
         Range of the gain.
     floor_db : float
-        The log-mel floor (:data:`LOGMEL_FLOOR_DB`).
+        The log-mel floor (:data:`~mer_core.features.spectral.LOGMEL_FLOOR_DB`).
 
     Used by: notebooks/louro_dl.ipynb (Baseline + RG row).
     """
@@ -300,7 +143,7 @@ class RandomGain:
 
     def __post_init__(self):
         if self.min_gain_db > self.max_gain_db:
-            raise ValueError(f"min_gain_db must not exceed max_gain_db: {self}")
+            raise ParameterError(f"min_gain_db must not exceed max_gain_db: {self}")
 
     def __call__(self, batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         batch = _check_spectrogram_batch(batch, "RandomGain")
@@ -321,7 +164,7 @@ def stack_copies(original: np.ndarray, *augmented: np.ndarray) -> np.ndarray:
 
     Raises
     ------
-    ValueError
+    ParameterError
         If a copy's shape differs from the original's (e.g. a clip that failed in one
         extraction only: align the FeatureSets on ``track_id`` first).
 
@@ -329,11 +172,11 @@ def stack_copies(original: np.ndarray, *augmented: np.ndarray) -> np.ndarray:
     """
     original = np.asarray(original)
     if original.ndim < 2:
-        raise ValueError(f"original must have one row per clip and at least one feature axis, got {original.shape}")
+        raise ParameterError(f"original must have one row per clip and at least one feature axis, got {original.shape}")
     for k, copy in enumerate(augmented, start=1):
         if np.shape(copy) != original.shape:
-            raise ValueError(f"copy {k} has shape {np.shape(copy)}, the original {original.shape}: "
-                             "copies must hold the same clips in the same order")
+            raise ParameterError(f"copy {k} has shape {np.shape(copy)}, the original {original.shape}: "
+                                 "copies must hold the same clips in the same order")
     return np.stack([original, *map(np.asarray, augmented)], axis=1)
 
 
@@ -375,10 +218,10 @@ class WithAugmentedCopies(ClassifierMixin, BaseEstimator):
     def _check_X(self, X, *, fitted: bool) -> np.ndarray:
         X = np.asarray(X)
         if X.ndim < 3:
-            raise ValueError(f"X must be (n_clips, 1 + K copies, ...) as stack_copies returns, got shape {X.shape}")
+            raise ParameterError(f"X must be (n_clips, 1 + K copies, ...) as stack_copies returns, got shape {X.shape}")
         if fitted and X.shape[2:] != self.input_shape_:
-            raise ValueError(f"X has copies of shape {X.shape[2:]}, fit saw {self.input_shape_}; "
-                             "pass (n_clips, 1 + K copies, ...) as stack_copies returns")
+            raise ParameterError(f"X has copies of shape {X.shape[2:]}, fit saw {self.input_shape_}; "
+                                 "pass (n_clips, 1 + K copies, ...) as stack_copies returns")
         return X
 
     def fit(self, X, y):
@@ -386,7 +229,7 @@ class WithAugmentedCopies(ClassifierMixin, BaseEstimator):
         X = self._check_X(X, fitted=False)
         y = np.asarray(y)
         if y.ndim != 1 or len(y) != len(X):
-            raise ValueError(f"y must be 1-D with one label per clip ({len(X)}), got shape {y.shape}")
+            raise ParameterError(f"y must be 1-D with one label per clip ({len(X)}), got shape {y.shape}")
         self.n_copies_ = X.shape[1]
         self.input_shape_ = X.shape[2:]
         rows = X.reshape((len(X) * self.n_copies_,) + self.input_shape_)
@@ -481,19 +324,20 @@ class DeepSMOTEClassifier(ClassifierMixin, BaseEstimator):
         X = np.asarray(X, dtype=np.float32)
         y = np.asarray(y)
         if X.ndim != 3:
-            raise ValueError(f"DeepSMOTEClassifier expects log-mels (n_clips, n_mels, n_frames), got shape {X.shape}")
+            raise ParameterError(f"DeepSMOTEClassifier expects log-mels (n_clips, n_mels, n_frames), "
+                                 f"got shape {X.shape}")
         if y.ndim != 1 or len(y) != len(X):
-            raise ValueError(f"y must be 1-D with one label per clip ({len(X)}), got shape {y.shape}")
+            raise ParameterError(f"y must be 1-D with one label per clip ({len(X)}), got shape {y.shape}")
         if not self.ratio > 0:
-            raise ValueError(f"ratio must be positive, got {self.ratio}")
+            raise ParameterError(f"ratio must be positive, got {self.ratio}")
         if int(self.k_neighbors) < 1:
-            raise ValueError(f"k_neighbors must be >= 1, got {self.k_neighbors}")
+            raise ParameterError(f"k_neighbors must be >= 1, got {self.k_neighbors}")
         classes, counts = np.unique(y, return_counts=True)
         if len(classes) < 2:
-            raise ValueError("fit needs at least two classes")
+            raise ParameterError("fit needs at least two classes")
         if counts.min() <= self.k_neighbors:
-            raise ValueError(f"SMOTE with k_neighbors={self.k_neighbors} needs more than {self.k_neighbors} "
-                             f"training clips per class; the smallest class has {counts.min()}")
+            raise ParameterError(f"SMOTE with k_neighbors={self.k_neighbors} needs more than {self.k_neighbors} "
+                                 f"training clips per class; the smallest class has {counts.min()}")
         rng = check_random_state(self.random_state)
         autoencoder = fit_autoencoder(X, latent_dim=int(self.latent_dim), channels=tuple(self.ae_channels),
                                       epochs=int(self.ae_epochs), batch_size=int(self.ae_batch_size),

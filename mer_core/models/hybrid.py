@@ -1,16 +1,9 @@
-"""Several inputs per clip behind one ``X``, and Louro et al.'s Hybrid Augmented ensemble.
-
-:func:`mer_core.evaluation.cross_validate` hands each fold's estimator one array ``X``.
-Models that need several aligned inputs per clip (log-mel and hand-crafted features; log-mel
-and artist) take an :class:`Inputs` holder of per-clip tables as a parameter and a column of
-row indices as ``X`` (``inputs.index()``); they select their rows from the tables. The holder
-is shared, never copied, by ``sklearn.base.clone``, so cross-validation does not duplicate
-gigabytes of spectrograms per fold; everything learned still depends only on the rows given
-to ``fit``.
+"""Louro et al.'s Hybrid Augmented ensemble.
 
 :class:`HybridAugmented` is Louro et al.'s best model: a CNN on log-mels, pre-trained on
 synthetic samples and fine-tuned on the original clips, and a DNN on hand-crafted features,
-combined by a weighted average of their class probabilities.
+combined by a weighted average of their class probabilities. It reads two inputs per clip,
+so its ``X`` is an :class:`~mer_core.models.inputs.Inputs` (log-mel and feature tables).
 """
 from __future__ import annotations
 
@@ -26,91 +19,10 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from ..errors import ParameterError
+from .inputs import check_inputs
 from .torch_estimator import TorchClassifier
 from .transfer import fine_tune
-
-
-class Inputs:
-    """Aligned per-clip tables, shared (not copied) by every clone of an estimator.
-
-    Parameters
-    ----------
-    **tables : array-like
-        One entry per clip in each (arrays of any trailing shape, pandas Series or
-        DataFrames, lists), e.g. ``logmel=(n, 96, 1366)``, ``top100=(n, 100)``,
-        ``artist=(n,)``. Memory-mapped arrays (``np.load(..., mmap_mode="r")``) stay on disk
-        until rows are taken.
-
-    Notes
-    -----
-    ``copy.deepcopy`` (which ``sklearn.base.clone`` applies to non-estimator parameters)
-    returns the holder itself. Estimators must treat the tables as read-only. Pickling (as
-    joblib does for ``n_jobs > 1``) copies the tables once per worker task.
-
-    Examples
-    --------
-    >>> inputs = Inputs(logmel=logmels, top100=features, artist=tracks["artist"])
-    >>> cross_validate(HybridAugmented(inputs, features="top100"), inputs.index(), y, cv="10x10")
-
-    Used by: notebooks/louro_dl.ipynb (Hybrid Augmented, Artists CNN rows).
-    """
-
-    def __init__(self, **tables):
-        if not tables:
-            raise ValueError("Inputs needs at least one table")
-        self._tables = {}
-        for name, table in tables.items():
-            array = table.to_numpy() if hasattr(table, "to_numpy") else np.asarray(table)
-            if array.ndim == 0:
-                raise ValueError(f"table {name!r} is a scalar, expected one entry per clip")
-            self._tables[name] = array
-        lengths = {name: len(array) for name, array in self._tables.items()}
-        if len(set(lengths.values())) != 1:
-            raise ValueError(f"tables must have one entry per clip, got lengths {lengths}")
-        self.n_clips = next(iter(lengths.values()))
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(self._tables)
-
-    def __len__(self) -> int:
-        return self.n_clips
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        if name not in self._tables:
-            raise KeyError(f"no table {name!r} in Inputs; it has {', '.join(self._tables)}")
-        return self._tables[name]
-
-    def index(self) -> np.ndarray:
-        """The ``X`` to pass to ``cross_validate``: a column of row indices ``(n_clips, 1)``."""
-        return np.arange(self.n_clips)[:, None]
-
-    def rows(self, X) -> np.ndarray:
-        """Validate ``X`` (row indices, shape ``(n,)`` or ``(n, 1)``) and return them as int64."""
-        X = np.asarray(X)
-        if X.ndim == 2 and X.shape[1] == 1:
-            X = X[:, 0]
-        if X.ndim != 1 or len(X) == 0:
-            raise ValueError(f"X must be a non-empty column of row indices into Inputs, got shape {X.shape}")
-        rows = X.astype(np.int64)
-        if not np.array_equal(rows, X) or rows.min() < 0 or rows.max() >= self.n_clips:
-            raise ValueError(f"X must hold integer row indices in [0, {self.n_clips}); "
-                             "pass inputs.index() (or rows of it) to cross_validate")
-        return rows
-
-    def take(self, name: str, X) -> np.ndarray:
-        """Rows ``X`` of table ``name``."""
-        return self[name][self.rows(X)]
-
-    def __deepcopy__(self, memo) -> Inputs:
-        return self
-
-    def __copy__(self) -> Inputs:
-        return self
-
-    def __repr__(self) -> str:
-        shapes = ", ".join(f"{name}={array.shape[1:]} {array.dtype}" for name, array in self._tables.items())
-        return f"Inputs(n_clips={self.n_clips}, {shapes})"
 
 
 def default_dnn(random_state=None) -> Pipeline:
@@ -131,7 +43,8 @@ def default_dnn(random_state=None) -> Pipeline:
 class HybridAugmented(ClassifierMixin, BaseEstimator):
     """Louro et al.'s Hybrid Augmented: a pre-trained log-mel CNN and a feature DNN, late-fused.
 
-    ``fit`` on the training rows:
+    ``X`` is an :class:`~mer_core.models.inputs.Inputs` with the log-mel table ``spectrogram``
+    and the feature table ``features``. ``fit`` on the training clips:
 
     * CNN branch: a clone of ``cnn`` (default ``TorchClassifier("cnn_baseline")``) is trained
       on synthetic samples of the training clips (``pretrain_inputs``), with its own epochs
@@ -156,12 +69,10 @@ class HybridAugmented(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    inputs : Inputs
-        Per-clip tables; ``X`` holds row indices (``inputs.index()``).
     spectrogram : str
-        Log-mel table name (clips of shape ``cnn`` accepts).
+        Log-mel table of ``X`` (clips of shape ``cnn`` accepts).
     features : str
-        Hand-crafted feature table name, ``(n_clips, n_features)``: the authors' top-100
+        Hand-crafted feature table of ``X``, ``(n_clips, n_features)``: the authors' top-100
         features on 4Q (``top100_features.csv``; their 1714-feature table is not published),
         or any openSMILE / Essentia set.
     cnn : TorchClassifier or None
@@ -171,9 +82,9 @@ class HybridAugmented(ClassifierMixin, BaseEstimator):
     pretrain_inputs : str, callable or None
         Synthetic samples for pre-training the CNN, built from the training rows only:
 
-        * a table name in ``inputs`` holding precomputed copies per clip (augmented audio
-          re-extracted offline), ``(n_clips,) + clip_shape`` or ``(n_clips, n_copies) +
-          clip_shape``; the copies of the training rows are used, with their clips' labels;
+        * a table of ``X`` holding precomputed copies per clip (augmented audio re-extracted
+          offline), ``(n_clips,) + clip_shape`` or ``(n_clips, n_copies) + clip_shape``; the
+          copies of the training clips are used, with their clips' labels;
         * a callable ``pretrain_inputs(X, y, random_state) -> (X_synthetic, y_synthetic)``
           that receives the training log-mels and labels (e.g. DeepSMOTE fitted on them,
           wrapped with ``functools.partial``); its labels must cover the classes of ``y``;
@@ -208,12 +119,11 @@ class HybridAugmented(ClassifierMixin, BaseEstimator):
     Used by: notebooks/louro_dl.ipynb (Hybrid Augmented row).
     """
 
-    def __init__(self, inputs: Inputs, *, spectrogram: str = "logmel", features: str = "top100",
+    def __init__(self, *, spectrogram: str = "logmel", features: str = "top100",
                  cnn: TorchClassifier | None = None, dnn=None, pretrain_inputs: str | Callable | None = None,
                  finetune_epochs: int = 20, finetune_lr: float = 1e-4, stop_train_acc: float | None = 0.9,
                  weight: float | None = None, validation_size: float = 0.2, n_weights: int = 11,
                  random_state=None):
-        self.inputs = inputs
         self.spectrogram = spectrogram
         self.features = features
         self.cnn = cnn
@@ -228,82 +138,82 @@ class HybridAugmented(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     # ------------------------------------------------------------------ branches
-    def _check_params(self) -> None:
-        if not isinstance(self.inputs, Inputs):
-            raise TypeError(f"inputs must be an Inputs holder, got {type(self.inputs).__name__}")
+    def _check_params(self, X) -> None:
+        check_inputs(X, self.spectrogram, self.features)
         if self.weight is not None and not 0 <= self.weight <= 1:
-            raise ValueError(f"weight must be in [0, 1] or None, got {self.weight}")
+            raise ParameterError(f"weight must be in [0, 1] or None, got {self.weight}")
         if not 0 < self.validation_size < 1 or int(self.n_weights) < 2:
-            raise ValueError("validation_size must be in (0, 1) and n_weights at least 2")
+            raise ParameterError("validation_size must be in (0, 1) and n_weights at least 2")
         pretrain = self.pretrain_inputs
-        if pretrain is not None and not callable(pretrain) and pretrain not in self.inputs.names:
-            raise ValueError(f"pretrain_inputs must be a table of inputs ({', '.join(self.inputs.names)}), "
-                             f"a callable or None, got {pretrain!r}")
+        if pretrain is not None and not callable(pretrain) and pretrain not in X.names:
+            raise ParameterError(f"pretrain_inputs must be a table of X ({', '.join(X.names)}), "
+                                 f"a callable or None, got {pretrain!r}")
 
-    def _synthetic(self, rows: np.ndarray, spectrograms: np.ndarray, y: np.ndarray, seed: int):
-        """Pre-training samples and labels derived from the training rows only."""
+    def _synthetic(self, X, spectrograms: np.ndarray, y: np.ndarray, seed: int):
+        """Pre-training samples and labels derived from the training clips ``X`` only."""
         clip_shape = spectrograms.shape[1:]
         if callable(self.pretrain_inputs):
             X_syn, y_syn = self.pretrain_inputs(spectrograms, y, seed)
             X_syn, y_syn = np.asarray(X_syn, dtype=np.float32), np.asarray(y_syn)
         else:
-            X_syn, y_syn = np.asarray(self.inputs.take(self.pretrain_inputs, rows), dtype=np.float32), y
+            X_syn, y_syn = np.asarray(X[self.pretrain_inputs], dtype=np.float32), y
             if X_syn.ndim == len(clip_shape) + 2 and X_syn.shape[2:] == clip_shape:  # several copies per clip
                 X_syn, y_syn = X_syn.reshape((-1,) + clip_shape), np.repeat(y, X_syn.shape[1])
         if X_syn.shape[1:] != clip_shape or len(X_syn) != len(y_syn) or len(X_syn) == 0:
-            raise ValueError(f"pretrain_inputs gave samples of shape {X_syn.shape} with {len(y_syn)} labels; "
-                             f"expected (n, {', '.join(map(str, clip_shape))}) with one label each")
+            raise ParameterError(f"pretrain_inputs gave samples of shape {X_syn.shape} with {len(y_syn)} labels; "
+                                 f"expected (n, {', '.join(map(str, clip_shape))}) with one label each")
         if not np.array_equal(np.unique(y_syn), np.unique(y)):
-            raise ValueError(f"pretrain_inputs labels {np.unique(y_syn)} must cover exactly the classes "
-                             f"{np.unique(y)} of the training clips")
+            raise ParameterError(f"pretrain_inputs labels {np.unique(y_syn)} must cover exactly the classes "
+                                 f"{np.unique(y)} of the training clips")
         return X_syn, y_syn
 
-    def _fit_branches(self, rows: np.ndarray, y: np.ndarray, seeds: np.ndarray):
-        spectrograms = np.asarray(self.inputs.take(self.spectrogram, rows), dtype=np.float32)
-        features = np.asarray(self.inputs.take(self.features, rows), dtype=np.float64)
+    def _branch_inputs(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """The CNN's log-mels and the DNN's features of the clips ``X``."""
+        return np.asarray(X[self.spectrogram], dtype=np.float32), np.asarray(X[self.features], dtype=np.float64)
+
+    def _fit_branches(self, X, y: np.ndarray, seeds: np.ndarray):
+        spectrograms, features = self._branch_inputs(X)
         if features.ndim != 2:
-            raise ValueError(f"feature table {self.features!r} must be (n_clips, n_features), "
-                             f"got clips of shape {features.shape[1:]}")
+            raise ParameterError(f"feature table {self.features!r} must be (n_clips, n_features), "
+                                 f"got clips of shape {features.shape[1:]}")
         cnn = clone(self.cnn) if self.cnn is not None else TorchClassifier("cnn_baseline", random_state=seeds[0])
         pretrain_history = None
         if self.pretrain_inputs is None:
             cnn.fit(spectrograms, y)
         else:
-            X_syn, y_syn = self._synthetic(rows, spectrograms, y, int(seeds[1]))
+            X_syn, y_syn = self._synthetic(X, spectrograms, y, int(seeds[1]))
             pretrain_history = cnn.fit(X_syn, y_syn).history_
             cnn = fine_tune(cnn, spectrograms, y, epochs=self.finetune_epochs, lr=self.finetune_lr,
                             new_head=False, stop_train_acc=self.stop_train_acc, random_state=seeds[1])
         dnn = clone(self.dnn) if self.dnn is not None else default_dnn(random_state=seeds[2])
         dnn.fit(features, y)
         if not np.array_equal(cnn.classes_, dnn.classes_):
-            raise ValueError(f"branch classes differ: CNN {cnn.classes_}, DNN {dnn.classes_}")
+            raise ParameterError(f"branch classes differ: CNN {cnn.classes_}, DNN {dnn.classes_}")
         return cnn, dnn, pretrain_history
 
-    def _branch_probabilities(self, cnn, dnn, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        spectrograms = np.asarray(self.inputs.take(self.spectrogram, rows), dtype=np.float32)
-        features = np.asarray(self.inputs.take(self.features, rows), dtype=np.float64)
+    def _branch_probabilities(self, cnn, dnn, X) -> tuple[np.ndarray, np.ndarray]:
+        spectrograms, features = self._branch_inputs(X)
         return cnn.predict_proba(spectrograms), dnn.predict_proba(features)
 
     # ------------------------------------------------------------------ estimator API
     def fit(self, X, y):
-        """Fit both branches on the training rows ``X`` (choosing the weight if needed); return ``self``."""
-        self._check_params()
-        rows = self.inputs.rows(X)
+        """Fit both branches on the training clips ``X`` (choosing the weight if needed); return ``self``."""
+        self._check_params(X)
         y = np.asarray(y)
-        if y.ndim != 1 or len(y) != len(rows):
-            raise ValueError(f"y must be 1-D with one label per row ({len(rows)}), got shape {y.shape}")
+        if y.ndim != 1 or len(y) != len(X):
+            raise ParameterError(f"y must be 1-D with one label per clip ({len(X)}), got shape {y.shape}")
         classes = np.unique(y)
         if len(classes) < 2:
-            raise ValueError("fit needs at least two classes")
+            raise ParameterError("fit needs at least two classes")
         rs = check_random_state(self.random_state)
         split_seed, *branch_seeds = rs.randint(np.iinfo(np.int32).max, size=4)
         self.validation_f1_ = None
         if self.weight is None:
-            n_val = max(int(round(self.validation_size * len(rows))), len(classes))
+            n_val = max(int(round(self.validation_size * len(X))), len(classes))
             splitter = StratifiedShuffleSplit(n_splits=1, test_size=n_val, random_state=split_seed)
-            inner, val = next(splitter.split(np.zeros(len(rows)), y))
-            cnn, dnn, _ = self._fit_branches(rows[inner], y[inner], branch_seeds)
-            p_cnn, p_dnn = self._branch_probabilities(cnn, dnn, rows[val])
+            inner, val = next(splitter.split(np.zeros(len(X)), y))
+            cnn, dnn, _ = self._fit_branches(X[inner], y[inner], branch_seeds)
+            p_cnn, p_dnn = self._branch_probabilities(cnn, dnn, X[val])
             grid = np.linspace(0.0, 1.0, int(self.n_weights))
             self.validation_f1_ = np.array([f1_score(y[val], cnn.classes_[np.argmax(w * p_cnn + (1 - w) * p_dnn, 1)],
                                                      average="macro", zero_division=0) for w in grid])
@@ -311,14 +221,15 @@ class HybridAugmented(ClassifierMixin, BaseEstimator):
             self.weight_ = float(grid[best[np.argmin(np.abs(grid[best] - 0.5))]])
         else:
             self.weight_ = float(self.weight)
-        self.cnn_, self.dnn_, self.pretrain_history_ = self._fit_branches(rows, y, branch_seeds)
+        self.cnn_, self.dnn_, self.pretrain_history_ = self._fit_branches(X, y, branch_seeds)
         self.classes_ = self.cnn_.classes_
         return self
 
     def predict_proba(self, X) -> np.ndarray:
         """``weight_ * p_cnn + (1 - weight_) * p_dnn`` per clip, columns in ``classes_`` order."""
         check_is_fitted(self, "cnn_")
-        p_cnn, p_dnn = self._branch_probabilities(self.cnn_, self.dnn_, self.inputs.rows(X))
+        X = check_inputs(X, self.spectrogram, self.features)
+        p_cnn, p_dnn = self._branch_probabilities(self.cnn_, self.dnn_, X)
         return self.weight_ * p_cnn + (1.0 - self.weight_) * p_dnn
 
     def predict(self, X) -> np.ndarray:

@@ -4,8 +4,7 @@
 batch of inputs to class logits. ``input_shape`` is the shape of one training sample without
 the batch axis: ``(n_mels, n_frames)`` for log-mel networks, ``(n_samples,)`` for the
 raw-waveform Sample CNN. Every module also has ``embed(x)``, the penultimate layer
-(``forward(x) == head(embed(x))``), which :class:`~mer_core.models.torch_estimator.TorchClassifier`
-exposes as ``embed(X)``.
+(``forward(x) == head(embed(x))``, with dropout between them in training).
 
 ==============  ==================================================================  ===========
 name            architecture                                                        input
@@ -34,27 +33,29 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
+from ..errors import ParameterError
+
 _ACTIVATIONS = {"elu": nn.ELU, "relu": nn.ReLU}
 
 
 def _activation(name: str) -> nn.Module:
     if name not in _ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; choose one of {sorted(_ACTIVATIONS)}")
+        raise ParameterError(f"unknown activation {name!r}; choose one of {sorted(_ACTIVATIONS)}")
     return _ACTIVATIONS[name]()
 
 
 def _spectrogram_shape(input_shape: Sequence[int], net: str) -> tuple[int, int]:
     shape = tuple(int(s) for s in input_shape)
     if len(shape) != 2 or min(shape) <= 0:
-        raise ValueError(f"{net} expects input_shape (n_mels, n_frames), got {tuple(input_shape)}")
+        raise ParameterError(f"{net} expects input_shape (n_mels, n_frames), got {tuple(input_shape)}")
     return shape
 
 
 def _check_widths(widths: Sequence[int], pools: Sequence, net: str) -> None:
     if len(widths) == 0 or any(int(w) <= 0 for w in widths):
-        raise ValueError(f"{net}: channel widths must be positive, got {tuple(widths)}")
+        raise ParameterError(f"{net}: channel widths must be positive, got {tuple(widths)}")
     if pools is not None and len(pools) != len(widths):
-        raise ValueError(f"{net}: {len(widths)} conv blocks but {len(pools)} pool sizes")
+        raise ParameterError(f"{net}: {len(widths)} conv blocks but {len(pools)} pool sizes")
 
 
 def _conv_blocks_2d(widths: Sequence[int], pools: Sequence[tuple[int, int]], size: tuple[int, int], *,
@@ -113,7 +114,7 @@ class ConvRecurrent(nn.Module):
         n_mels, n_frames = _spectrogram_shape(input_shape, name)
         _check_widths(channels, pools, name)
         if gru_hidden <= 0 or gru_layers <= 0:
-            raise ValueError(f"{name}: gru_hidden and gru_layers must be positive")
+            raise ParameterError(f"{name}: gru_hidden and gru_layers must be positive")
         time_stride = 1
         for _, pool_t in pools:
             time_stride *= pool_t
@@ -165,10 +166,10 @@ class SampleCNN(nn.Module):
         super().__init__()
         shape = tuple(int(s) for s in input_shape)
         if len(shape) != 1 or shape[0] < 3:
-            raise ValueError(f"samplecnn expects input_shape (n_samples,) with n_samples >= 3, got {shape}")
+            raise ParameterError(f"samplecnn expects input_shape (n_samples,) with n_samples >= 3, got {shape}")
         n = int(n_channels)
         if n <= 0:
-            raise ValueError(f"samplecnn: n_channels must be positive, got {n_channels}")
+            raise ParameterError(f"samplecnn: n_channels must be positive, got {n_channels}")
         layers: list[nn.Module] = [nn.Conv1d(1, n, 3, stride=3), nn.BatchNorm1d(n), nn.ReLU()]
         length = shape[0] // 3
         in_ch = n
@@ -321,9 +322,9 @@ def build_net(name: str, n_classes: int, input_shape: Sequence[int], **net_param
     Used by: :class:`mer_core.models.torch_estimator.TorchClassifier`.
     """
     if name not in NETS:
-        raise ValueError(f"unknown net {name!r}; choose one of {sorted(NETS)}")
+        raise ParameterError(f"unknown net {name!r}; choose one of {sorted(NETS)}")
     if n_classes < 2:
-        raise ValueError(f"a classifier needs at least 2 classes, got {n_classes}")
+        raise ParameterError(f"a classifier needs at least 2 classes, got {n_classes}")
     return NETS[name](n_classes, input_shape, **net_params)
 
 
@@ -355,7 +356,7 @@ class ConvAutoencoder(nn.Module):
         n_mels, n_frames = _spectrogram_shape(input_shape, "autoencoder")
         _check_widths(channels, None, "autoencoder")
         if latent_dim <= 0:
-            raise ValueError(f"autoencoder: latent_dim must be positive, got {latent_dim}")
+            raise ParameterError(f"autoencoder: latent_dim must be positive, got {latent_dim}")
         self.input_shape = (n_mels, n_frames)
         total_f, total_t = stride[0] ** len(channels), stride[1] ** len(channels)
         padded = (-(-n_mels // total_f) * total_f, -(-n_frames // total_t) * total_t)

@@ -22,8 +22,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
-from tqdm.auto import tqdm
 
+from ..audio import frame
+from ..errors import ParameterError
+from ..progress import progress as progress_bar
 from .nets import ConvAutoencoder, build_net
 
 _STATS_CHUNK = 32
@@ -36,7 +38,7 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     device = torch.device(device)
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' requested but CUDA is not available")
+        raise ParameterError("device 'cuda' requested but CUDA is not available")
     return device
 
 
@@ -59,7 +61,7 @@ def torch_runtime(seed: int | None = None, num_threads: int | None = None) -> It
     previous_benchmark = torch.backends.cudnn.benchmark
     if num_threads is not None:
         if num_threads <= 0:
-            raise ValueError(f"num_threads must be positive, got {num_threads}")
+            raise ParameterError(f"num_threads must be positive, got {num_threads}")
         torch.set_num_threads(int(num_threads))
     if seed is not None:
         torch.manual_seed(seed)
@@ -119,7 +121,7 @@ def train_epochs(module: nn.Module, batch_fn: Callable[[np.ndarray], np.ndarray]
                     and not any(p.requires_grad for p in m.parameters())]
     labels_all = torch.from_numpy(np.asarray(targets, dtype=np.int64))
     history = []
-    bar = tqdm(range(int(epochs)), desc=desc, unit="epoch", disable=not progress)
+    bar = progress_bar(range(int(epochs)), desc=desc, unit="epoch", disable=not progress)
     for epoch in bar:
         module.train()
         for norm in frozen_norms:
@@ -148,10 +150,10 @@ def train_epochs(module: nn.Module, batch_fn: Callable[[np.ndarray], np.ndarray]
 def _check_inputs(X, name: str = "X") -> np.ndarray:
     X = np.asarray(X, dtype=np.float32)
     if X.ndim not in (2, 3):
-        raise ValueError(f"{name} must be (n_clips, n_samples) waveforms or (n_clips, n_bands, n_frames) "
-                         f"spectrograms, got shape {X.shape}")
+        raise ParameterError(f"{name} must be (n_clips, n_samples) waveforms or (n_clips, n_bands, n_frames) "
+                             f"spectrograms, got shape {X.shape}")
     if len(X) == 0 or X.shape[-1] == 0:
-        raise ValueError(f"{name} is empty (shape {X.shape})")
+        raise ParameterError(f"{name} is empty (shape {X.shape})")
     return X
 
 
@@ -180,8 +182,9 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     segment_len, segment_hop : int or None
         ``None``: one sample per clip. Otherwise each clip is cut along its last axis (frames or
         samples) into segments of ``segment_len`` with hop ``segment_hop`` (default: no overlap;
-        a clip shorter than one segment is zero-padded); each segment is a training sample with
-        its clip's label, and ``predict_proba`` / ``embed`` average over a clip's segments.
+        a clip shorter than one segment is zero-padded; :func:`mer_core.audio.frame`); each
+        segment is a training sample with its clip's label, and ``predict_proba`` averages over
+        a clip's segments.
         Segments are cut from the clips passed to ``fit`` / ``predict``, so a clip-level CV
         split never puts segments of one clip on both sides.
     augment : callable or None
@@ -248,40 +251,35 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ samples
     def _check_params(self) -> None:
         if int(self.epochs) <= 0 or int(self.batch_size) <= 0:
-            raise ValueError("epochs and batch_size must be positive")
+            raise ParameterError("epochs and batch_size must be positive")
         if self.lr <= 0 or self.weight_decay < 0:
-            raise ValueError("lr must be positive and weight_decay non-negative")
+            raise ParameterError("lr must be positive and weight_decay non-negative")
         if self.stop_train_acc is not None and not 0 < self.stop_train_acc <= 1:
-            raise ValueError(f"stop_train_acc must be in (0, 1] or None, got {self.stop_train_acc}")
+            raise ParameterError(f"stop_train_acc must be in (0, 1] or None, got {self.stop_train_acc}")
         if self.segment_len is not None and int(self.segment_len) <= 0:
-            raise ValueError(f"segment_len must be positive, got {self.segment_len}")
+            raise ParameterError(f"segment_len must be positive, got {self.segment_len}")
         if self.segment_hop is not None and (self.segment_len is None or int(self.segment_hop) <= 0):
-            raise ValueError("segment_hop needs a segment_len and must be positive")
+            raise ParameterError("segment_hop needs a segment_len and must be positive")
         if self.augment is not None and not callable(self.augment):
-            raise ValueError("augment must be a callable (batch, rng) -> batch or None")
+            raise ParameterError("augment must be a callable (batch, rng) -> batch or None")
 
-    def _segment_starts(self, n_steps: int) -> np.ndarray:
-        """Start index of each segment of a clip of ``n_steps`` along its last axis."""
-        if self.segment_len is None or n_steps <= self.segment_len:
-            return np.zeros(1, dtype=np.int64)
-        hop = int(self.segment_hop or self.segment_len)
-        return hop * np.arange(1 + (n_steps - int(self.segment_len)) // hop)
-
-    def _sample_length(self, n_steps: int) -> int:
-        return n_steps if self.segment_len is None else int(self.segment_len)
-
-    def _gather(self, X: np.ndarray, clips: np.ndarray, starts: np.ndarray) -> np.ndarray:
-        """Network inputs for (clip, segment start) pairs, zero-padding segments past the clip end."""
+    def _segments(self, clip: np.ndarray) -> np.ndarray:
+        """The network samples of one clip, ``(n_segments, ..., segment_len)`` (a view, no copy);
+        the whole clip as one sample without ``segment_len``."""
         if self.segment_len is None:
-            batch = X[clips]
-        else:
-            length = int(self.segment_len)
-            batch = np.zeros((len(clips),) + X.shape[1:-1] + (length,), dtype=np.float32)
-            for row, (clip, start) in enumerate(zip(clips, starts)):
-                piece = X[clip, ..., start:start + length]
-                batch[row, ..., :piece.shape[-1]] = piece
+            return clip[None]
+        return frame(clip, int(self.segment_len), int(self.segment_hop or self.segment_len), axis=-1)
+
+    def _samples(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Clip and segment index of every sample of ``X``, clip-major (clips have equal lengths)."""
+        n_segments = len(self._segments(X[0]))
+        return np.repeat(np.arange(len(X)), n_segments), np.tile(np.arange(n_segments), len(X))
+
+    def _gather(self, X: np.ndarray, clips: np.ndarray, segments: np.ndarray) -> np.ndarray:
+        """Network inputs of the (clip, segment) samples."""
+        batch = np.stack([self._segments(X[clip])[segment] for clip, segment in zip(clips, segments)])
         if not np.all(np.isfinite(batch)):
-            raise ValueError("X contains NaN or infinite values")
+            raise ParameterError("X contains NaN or infinite values")
         return batch
 
     def _standardized(self, batch: np.ndarray) -> np.ndarray:
@@ -307,20 +305,18 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         X = _check_inputs(X)
         y = np.asarray(y)
         if y.ndim != 1 or len(y) != len(X):
-            raise ValueError(f"y must be 1-D with one label per clip ({len(X)}), got shape {y.shape}")
+            raise ParameterError(f"y must be 1-D with one label per clip ({len(X)}), got shape {y.shape}")
         self.classes_, y_index = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
-            raise ValueError("fit needs at least two classes")
+            raise ParameterError("fit needs at least two classes")
         device = resolve_device(self.device)
         seed = draw_seed(self.random_state)
         rng = np.random.default_rng(seed)
 
-        starts = self._segment_starts(X.shape[-1])
-        clips = np.repeat(np.arange(len(X)), len(starts))
-        sample_starts = np.tile(starts, len(X))
+        clips, segments = self._samples(X)
         if len(clips) < 2:
-            raise ValueError("fit needs at least two training samples")
-        self.input_shape_ = X.shape[1:-1] + (self._sample_length(X.shape[-1]),)
+            raise ParameterError("fit needs at least two training samples")
+        self.input_shape_ = self._segments(X[0]).shape[1:]
         self.mean_, self.scale_ = band_statistics(X) if self.standardize else (None, None)
 
         with torch_runtime(seed, self.num_threads):
@@ -329,11 +325,11 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             optimizer = torch.optim.Adam(module.parameters(), lr=self.lr, weight_decay=self.weight_decay)
 
             def training_batch(idx: np.ndarray) -> np.ndarray:
-                batch = self._gather(X, clips[idx], sample_starts[idx])
+                batch = self._gather(X, clips[idx], segments[idx])
                 if self.augment is not None:
                     augmented = np.asarray(self.augment(batch, rng), dtype=np.float32)
                     if augmented.shape != batch.shape:
-                        raise ValueError(f"augment changed the batch shape {batch.shape} -> {augmented.shape}")
+                        raise ParameterError(f"augment changed the batch shape {batch.shape} -> {augmented.shape}")
                     batch = augmented
                 return self._standardized(batch)
 
@@ -346,38 +342,25 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     # ------------------------------------------------------------------ inference
-    def _per_clip(self, X, output: Callable[[nn.Module, torch.Tensor], torch.Tensor]) -> np.ndarray:
-        """Apply ``output(module, inputs)`` to every sample of ``X`` and average per clip."""
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities per clip, ``(n_clips, n_classes)``; segment probabilities are averaged."""
         check_is_fitted(self, "module_")
         X = _check_inputs(X)
         expected = self.input_shape_[:-1] if self.segment_len is not None else self.input_shape_
         if X.ndim != len(self.input_shape_) + 1 or X.shape[1:len(expected) + 1] != expected:
-            raise ValueError(f"X has clips of shape {X.shape[1:]}, the network was fitted on {self.input_shape_}"
-                             + (" segments" if self.segment_len is not None else ""))
-        starts = self._segment_starts(X.shape[-1])
-        clips = np.repeat(np.arange(len(X)), len(starts))
-        sample_starts = np.tile(starts, len(X))
-        values = apply_batched(lambda x: output(self.module_, x), self.module_,
-                               lambda idx: self._standardized(self._gather(X, clips[idx], sample_starts[idx])),
-                               len(clips), batch_size=int(self.batch_size), device=self.device,
-                               num_threads=self.num_threads)
+            raise ParameterError(f"X has clips of shape {X.shape[1:]}, the network was fitted on {self.input_shape_}"
+                                 + (" segments" if self.segment_len is not None else ""))
+        clips, segments = self._samples(X)
+        probabilities = apply_batched(lambda x: torch.softmax(self.module_(x), dim=1), self.module_,
+                                      lambda idx: self._standardized(self._gather(X, clips[idx], segments[idx])),
+                                      len(clips), batch_size=int(self.batch_size), device=self.device,
+                                      num_threads=self.num_threads)
         # samples are clip-major with the same number of segments per clip
-        return values.reshape(len(X), len(starts), -1).mean(axis=1)
-
-    def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities per clip, ``(n_clips, n_classes)``; segment probabilities are averaged."""
-        return self._per_clip(X, lambda module, x: torch.softmax(module(x), dim=1))
+        return probabilities.reshape(len(X), -1, probabilities.shape[1]).mean(axis=1)
 
     def predict(self, X) -> np.ndarray:
         """Most probable class per clip."""
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-
-    def embed(self, X) -> np.ndarray:
-        """Penultimate-layer activations per clip, ``(n_clips, dim)``, averaged over segments.
-
-        Used by: notebooks/louro_dl.ipynb (t-SNE of learned representations).
-        """
-        return self._per_clip(X, lambda module, x: module.embed(x))
 
 
 # ---------------------------------------------------------------------- autoencoder
@@ -405,11 +388,11 @@ def fit_autoencoder(X, *, latent_dim: int = 128, channels: Sequence[int] = (16, 
     """
     X = _check_inputs(X)
     if X.ndim != 3:
-        raise ValueError(f"fit_autoencoder expects (n_clips, n_mels, n_frames), got shape {X.shape}")
+        raise ParameterError(f"fit_autoencoder expects (n_clips, n_mels, n_frames), got shape {X.shape}")
     if len(X) < 2 or epochs <= 0 or batch_size <= 0:
-        raise ValueError("fit_autoencoder needs at least two clips and positive epochs and batch_size")
+        raise ParameterError("fit_autoencoder needs at least two clips and positive epochs and batch_size")
     if not np.all(np.isfinite(X)):
-        raise ValueError("X contains NaN or infinite values")
+        raise ParameterError("X contains NaN or infinite values")
     device = resolve_device(device)
     seed = draw_seed(random_state)
     rng = np.random.default_rng(seed)
@@ -421,7 +404,7 @@ def fit_autoencoder(X, *, latent_dim: int = 128, channels: Sequence[int] = (16, 
         module.to(device)
         optimizer = torch.optim.Adam(module.parameters(), lr=lr, weight_decay=weight_decay)
         history = []
-        for epoch in tqdm(range(int(epochs)), desc="autoencoder", unit="epoch", disable=not progress):
+        for epoch in progress_bar(range(int(epochs)), desc="autoencoder", unit="epoch", disable=not progress):
             module.train()
             order = rng.permutation(len(X))
             loss_sum = 0.0
@@ -474,7 +457,7 @@ def encode(module: ConvAutoencoder, X, *, batch_size: int = 32, device: str = "a
     """
     X = _check_inputs(X)
     if X.shape[1:] != module.input_shape:
-        raise ValueError(f"X has clips of shape {X.shape[1:]}, the autoencoder expects {module.input_shape}")
+        raise ParameterError(f"X has clips of shape {X.shape[1:]}, the autoencoder expects {module.input_shape}")
     mean, scale = module.mean.cpu().numpy(), module.scale.cpu().numpy()
     standardized = (X - mean) / scale
     return apply_batched(module.encode, module, lambda idx: standardized[idx], len(X), batch_size=batch_size,
@@ -489,7 +472,7 @@ def decode(module: ConvAutoencoder, Z, *, batch_size: int = 32, device: str = "a
     Z = np.asarray(Z, dtype=np.float32)
     latent_dim = module.to_latent.out_features
     if Z.ndim != 2 or Z.shape[1] != latent_dim:
-        raise ValueError(f"Z must have shape (n, {latent_dim}), got {Z.shape}")
+        raise ParameterError(f"Z must have shape (n, {latent_dim}), got {Z.shape}")
     mean, scale = module.mean.cpu().numpy(), module.scale.cpu().numpy()
     return apply_batched(module.decode, module, lambda idx: Z[idx], len(Z), batch_size=batch_size,
                          device=device) * scale + mean

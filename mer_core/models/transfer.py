@@ -6,7 +6,9 @@
   al.'s CRNN trained on MagnaTagATune (MTAT); those weights are not obtainable, so this row
   fine-tunes the MTAT model whose real weights are available here, musicnn ``MTT_musicnn``
   (Pons & Serra 2019, :mod:`mer_core.features.musicnn`), with a new 4-class head on its
-  200-unit penultimate layer. Same pre-training data (MTAT tags), different architecture.
+  200-unit penultimate layer. Same pre-training data (MTAT tags), different architecture. Its
+  inputs are the extractors :class:`~mer_core.features.musicnn.MusicnnMel` and
+  :class:`~mer_core.features.musicnn.MusicnnFrontend`.
 * :class:`AutoencoderForest` ("Autoencoder"): a convolutional autoencoder trained on the
   training fold's log-mels, and a random forest on its bottleneck vectors.
 
@@ -16,10 +18,9 @@ Artists CNN and :class:`~mer_core.models.hybrid.HybridAugmented` use it. Every f
 stage uses Louro et al.'s early stopping (stop after the first epoch whose training accuracy
 reaches ``stop_train_acc`` = 0.9).
 
-Each estimator learns everything inside the training fold it is given. An estimator that
-needs per-clip data other than ``X`` (artists) takes an
-:class:`~mer_core.models.hybrid.Inputs` holder and row indices as ``X``; the others accept
-either the array itself or an ``Inputs`` holder plus row indices.
+Each estimator learns everything inside the training fold it is given. The Artists CNN reads
+two inputs per clip (log-mel and artist), so its ``X`` is an
+:class:`~mer_core.models.inputs.Inputs`; the others take the array itself.
 """
 from __future__ import annotations
 
@@ -35,10 +36,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ..audio import fix_length
-from ..features.base import Extractor
-from ..features.musicnn import FRONTEND_CHANNELS, HOP_LENGTH, N_MELS, PATCH_FRAMES, SR, MusiCNN, load_musicnn, log_mel
-from ..weights import musicnn_weights_present
+from ..audio import frame
+from ..errors import ParameterError
+from ..features.musicnn import (FRONTEND_CHANNELS, MUSICNN_ARCHITECTURE_MODELS, N_MELS, PATCH_FRAMES, MusiCNN,
+                                load_musicnn)
+from .inputs import check_inputs
 from .torch_estimator import (TorchClassifier, draw_seed, encode, fit_autoencoder, predict_batched, resolve_device,
                               torch_runtime, train_epochs)
 
@@ -47,41 +49,27 @@ FREEZE_CNN = ("none", "backbone")
 FREEZE_MUSICNN = ("none", "frontend", "backbone")
 """``freeze`` options of :class:`MusicnnFineTune`: every layer; all but the musically motivated
 front-end (timbral and temporal convolutions, input batch norm); only the new head."""
-MUSICNN_MODELS = ("MTT_musicnn", "MSD_musicnn")
-"""musicnn checkpoints :class:`MusicnnFineTune` accepts (same architecture, MTT or MSD tags)."""
 
 
 # ---------------------------------------------------------------------- shared machinery
 def _check_training(epochs, lr, head_lr, weight_decay, stop_train_acc) -> None:
     if int(epochs) <= 0:
-        raise ValueError(f"epochs must be positive, got {epochs}")
+        raise ParameterError(f"epochs must be positive, got {epochs}")
     if lr <= 0 or (head_lr is not None and head_lr <= 0) or weight_decay < 0:
-        raise ValueError("lr and head_lr must be positive and weight_decay non-negative")
+        raise ParameterError("lr and head_lr must be positive and weight_decay non-negative")
     if stop_train_acc is not None and not 0 < stop_train_acc <= 1:
-        raise ValueError(f"stop_train_acc must be in (0, 1] or None, got {stop_train_acc}")
+        raise ParameterError(f"stop_train_acc must be in (0, 1] or None, got {stop_train_acc}")
 
 
 def _check_labels(y, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
     """Classes and integer targets of ``y`` (1-D, one label per row, at least two classes)."""
     y = np.asarray(y)
     if y.ndim != 1 or len(y) != n_rows:
-        raise ValueError(f"y must be 1-D with one label per clip ({n_rows}), got shape {y.shape}")
+        raise ParameterError(f"y must be 1-D with one label per clip ({n_rows}), got shape {y.shape}")
     classes, targets = np.unique(y, return_inverse=True)
     if len(classes) < 2:
-        raise ValueError("fit needs at least two classes")
+        raise ParameterError("fit needs at least two classes")
     return classes, targets
-
-
-def clip_table(X, inputs, name: str) -> np.ndarray:
-    """The per-clip array an estimator works on: ``X`` itself, or rows ``X`` of ``inputs[name]``.
-
-    Used by: the estimators of this module and of :mod:`mer_core.models.hybrid`.
-    """
-    if inputs is None:
-        return np.asarray(X, dtype=np.float32)
-    if not hasattr(inputs, "take"):
-        raise TypeError(f"inputs must be a mer_core.models.hybrid.Inputs holder or None, got {type(inputs).__name__}")
-    return np.asarray(inputs.take(name, X), dtype=np.float32)
 
 
 def fine_tune(classifier: TorchClassifier, X, y, *, epochs: int = 20, lr: float = 1e-4,
@@ -134,21 +122,21 @@ def fine_tune(classifier: TorchClassifier, X, y, *, epochs: int = 20, lr: float 
     """
     check_is_fitted(classifier, "module_")
     if classifier.segment_len is not None:
-        raise ValueError("fine_tune supports whole-clip classifiers (segment_len=None)")
+        raise ParameterError("fine_tune supports whole-clip classifiers (segment_len=None)")
     if freeze not in FREEZE_CNN:
-        raise ValueError(f"freeze must be one of {FREEZE_CNN}, got {freeze!r}")
+        raise ParameterError(f"freeze must be one of {FREEZE_CNN}, got {freeze!r}")
     _check_training(epochs, lr, head_lr, weight_decay, stop_train_acc)
     X = np.asarray(X, dtype=np.float32)
     if X.shape[1:] != tuple(classifier.input_shape_):
-        raise ValueError(f"X has clips of shape {X.shape[1:]}, the network was fitted on {classifier.input_shape_}")
+        raise ParameterError(f"X has clips of shape {X.shape[1:]}, the network was fitted on {classifier.input_shape_}")
     if not np.all(np.isfinite(X)):
-        raise ValueError("X contains NaN or infinite values")
+        raise ParameterError("X contains NaN or infinite values")
     classes, targets = _check_labels(y, len(X))
     if new_head is None:
         new_head = not np.array_equal(classes, classifier.classes_)
     elif not new_head and not np.array_equal(classes, classifier.classes_):
-        raise ValueError(f"y has classes {classes}, the head was trained on {classifier.classes_}; "
-                         "use new_head=True")
+        raise ParameterError(f"y has classes {classes}, the head was trained on {classifier.classes_}; "
+                             "use new_head=True")
 
     tuned = copy.deepcopy(classifier)
     module = tuned.module_
@@ -198,14 +186,13 @@ class ArtistsCNN(ClassifierMixin, BaseEstimator):
        every clip of the fold (:func:`fine_tune`).
 
     Only the training fold's artist labels are used, so no information from test clips leaks.
+    ``X`` is an :class:`~mer_core.models.inputs.Inputs` with a log-mel table and an artist table.
 
     Parameters
     ----------
-    inputs : mer_core.models.hybrid.Inputs
-        Per-clip tables; ``X`` holds row indices into them.
     spectrogram, artist : str
-        Names of the log-mel table and of the artist column in ``inputs``. Clips with a
-        missing artist are not used for pre-training.
+        Names of the log-mel table and of the artist table of ``X``. Clips with a missing
+        artist are not used for pre-training.
     cnn : TorchClassifier or None
         Network and pre-training settings (default ``TorchClassifier("cnn_baseline")`` seeded
         from ``random_state``); whole-clip inputs only.
@@ -231,12 +218,11 @@ class ArtistsCNN(ClassifierMixin, BaseEstimator):
     Used by: notebooks/louro_dl.ipynb (Artists CNN row).
     """
 
-    def __init__(self, inputs, *, spectrogram: str = "logmel", artist: str = "artist",
+    def __init__(self, *, spectrogram: str = "logmel", artist: str = "artist",
                  cnn: TorchClassifier | None = None, min_clips_per_artist: int = 2, epochs: int = 30,
                  lr: float = 1e-4, head_lr: float | None = 1e-3, weight_decay: float = 0.0,
                  freeze: str = "none", stop_train_acc: float | None = 0.9, random_state=None,
                  progress: bool = False):
-        self.inputs = inputs
         self.spectrogram = spectrogram
         self.artist = artist
         self.cnn = cnn
@@ -253,17 +239,16 @@ class ArtistsCNN(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         """Pre-train on the fold's artists, then fine-tune on ``y``; return ``self``."""
         if int(self.min_clips_per_artist) < 2:
-            raise ValueError(f"min_clips_per_artist must be at least 2, got {self.min_clips_per_artist}")
-        if self.inputs is None:
-            raise ValueError("ArtistsCNN needs an Inputs holder with a log-mel table and an artist column")
-        spectrograms = clip_table(X, self.inputs, self.spectrogram)
-        artists = pd.Series(np.asarray(self.inputs.take(self.artist, X), dtype=object))
+            raise ParameterError(f"min_clips_per_artist must be at least 2, got {self.min_clips_per_artist}")
+        X = check_inputs(X, self.spectrogram, self.artist)
+        spectrograms = np.asarray(X[self.spectrogram], dtype=np.float32)
+        artists = pd.Series(np.asarray(X[self.artist], dtype=object))
         _check_labels(y, len(spectrograms))
         counts = artists.value_counts()  # NaN (unknown artist) is not counted
         keep = artists.isin(counts.index[counts >= int(self.min_clips_per_artist)]).to_numpy()
         if artists[keep].nunique() < 2:
-            raise ValueError(f"fewer than two artists have >= {self.min_clips_per_artist} clips in the training "
-                             "fold; artist pre-training is impossible")
+            raise ParameterError(f"fewer than two artists have >= {self.min_clips_per_artist} clips in the training "
+                                 "fold; artist pre-training is impossible")
         rs = check_random_state(self.random_state)
         cnn_seed, tune_seed = rs.randint(np.iinfo(np.int32).max, size=2)
         cnn = clone(self.cnn) if self.cnn is not None else TorchClassifier("cnn_baseline", random_state=cnn_seed)
@@ -279,7 +264,8 @@ class ArtistsCNN(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities per clip, columns in ``classes_`` order."""
         check_is_fitted(self, "classifier_")
-        return self.classifier_.predict_proba(clip_table(X, self.inputs, self.spectrogram))
+        return self.classifier_.predict_proba(np.asarray(check_inputs(X, self.spectrogram)[self.spectrogram],
+                                                         dtype=np.float32))
 
     def predict(self, X) -> np.ndarray:
         """Most probable class per clip."""
@@ -287,98 +273,11 @@ class ArtistsCNN(ClassifierMixin, BaseEstimator):
 
 
 # ---------------------------------------------------------------------- musicnn fine-tuning
-class MusicnnMel(Extractor):
-    """musicnn's own input representation of a fixed-length clip, ``(n_frames, 96)``.
-
-    16 kHz, n_fft 512, hop 256, 96 mel bands, ``log10(10000 x + 1)``
-    (:func:`mer_core.features.musicnn.log_mel`); the clip is cropped or zero-padded to
-    ``duration`` seconds first, so every clip has the same number of frames (30 s: 1876
-    frames, 10 patches of 3 s). Run it with :func:`mer_core.features.base.extract`.
-
-    Used by: notebooks/louro_dl.ipynb (input of the CRNN Pre-trained MTAT row, :class:`MusicnnFineTune`).
-    """
-
-    name = "musicnn_mel"
-    version = "1"
-    sr = SR
-
-    def __init__(self, duration: float = 30.0):
-        if duration <= 0:
-            raise ValueError(f"duration must be positive, got {duration}")
-        self.duration = duration
-
-    @property
-    def n_frames(self) -> int:
-        return 1 + int(round(self.duration * SR)) // HOP_LENGTH
-
-    @property
-    def dim(self) -> int:
-        return self.n_frames * N_MELS
-
-    def __call__(self, y: np.ndarray, sr: int) -> np.ndarray:
-        y = fix_length(np.asarray(y, dtype=np.float32), int(round(self.duration * sr)))
-        return log_mel(y, sr)
-
-
-class MusicnnFrontend(Extractor):
-    """Outputs of a pretrained musicnn's front-end for each 3 s patch of a clip, ``(n_patches, 561, 187)``.
-
-    With ``freeze='frontend'`` the front-end of :class:`MusicnnFineTune` never changes (its
-    batch norm keeps musicnn's statistics and it has no dropout), so its output for a patch is
-    the same in every epoch and every fold. Computing it once per clip and caching it on disk
-    (:func:`mer_core.features.base.extract`) makes the fine-tune train only what it updates,
-    the mid-end and back-end, with the same result as running the frozen layers each time.
-    Patches are the non-overlapping ones of
-    :class:`MusicnnMel` (``duration`` 29.12 s: 9 patches).
-
-    Used by: notebooks/louro_dl.ipynb (CRNN Pre-trained MTAT row in the ``cpu`` profile).
-    """
-
-    name = "musicnn_frontend"
-    version = "1"
-    sr = SR
-    parallel = False  # one process holds the network; torch uses its own threads
-    requires_weights = True
-
-    def __init__(self, model: str = "MTT_musicnn", duration: float = 30.0, patch_frames: int = PATCH_FRAMES,
-                 weights_dir: str | os.PathLike | None = None):
-        if model not in MUSICNN_MODELS:
-            raise ValueError(f"model must be one of {MUSICNN_MODELS}, got {model!r}")
-        self._mel = MusicnnMel(duration)
-        if int(patch_frames) <= 0 or self._mel.n_frames < int(patch_frames):
-            raise ValueError(f"patch_frames must be in 1..{self._mel.n_frames}, got {patch_frames}")
-        self.model, self.duration, self.patch_frames = model, duration, int(patch_frames)
-        self._weights_dir = weights_dir
-        self._net = None
-
-    @property
-    def n_patches(self) -> int:
-        return self._mel.n_frames // self.patch_frames
-
-    @property
-    def dim(self) -> int:
-        return self.n_patches * FRONTEND_CHANNELS * self.patch_frames
-
-    def params(self) -> dict:
-        return {"model": self.model, "duration": self.duration, "patch_frames": self.patch_frames}
-
-    def weights_available(self) -> bool:
-        return musicnn_weights_present(self._weights_dir, model=self.model)
-
-    def __call__(self, y: np.ndarray, sr: int) -> np.ndarray:
-        if self._net is None:
-            self._net = load_musicnn(self.model, self._weights_dir).eval()
-        mels = self._mel(y, sr)[: self.n_patches * self.patch_frames]
-        with torch.inference_mode():
-            front = self._net.frontend(torch.from_numpy(mels.reshape(self.n_patches, self.patch_frames, N_MELS)))
-        return front.numpy()
-
-
 class MusicnnClassifierNet(nn.Module):
     """A pretrained :class:`~mer_core.features.musicnn.MusiCNN` with a new classification head.
 
     ``forward`` maps ``(batch, frames, 96)`` log-mel patches (or, with ``from_frontend``,
-    :class:`MusicnnFrontend` outputs ``(batch, 561, frames)``) to class logits:
+    :class:`~mer_core.features.musicnn.MusicnnFrontend` outputs ``(batch, 561, frames)``) to class logits:
     musicnn's front-end, mid-end and back-end up to the 200-unit penultimate layer (after its
     batch norm), dropout, and a new linear layer. musicnn's 50-tag output layer is unused.
     """
@@ -411,7 +310,8 @@ class MusicnnFineTune(ClassifierMixin, BaseEstimator):
 
     Replaces the paper's CRNN pre-trained on MTAT (Won et al.'s weights are not obtainable)
     by the MTAT model whose real weights are here, ``MTT_musicnn``. Input is musicnn's own
-    representation (:class:`MusicnnMel`: 16 kHz, 96 mel bands, ``(n_frames, 96)`` per clip).
+    representation (:class:`~mer_core.features.musicnn.MusicnnMel`: 16 kHz, 96 mel bands,
+    ``(n_frames, 96)`` per clip).
     Each clip is cut into non-overlapping patches of ``patch_frames`` (187 = 3 s, musicnn's
     training length; the incomplete tail is dropped as musicnn does); every patch is a
     training sample with its clip's label, and a clip's probabilities are the mean of its
@@ -423,16 +323,13 @@ class MusicnnFineTune(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    inputs : mer_core.models.hybrid.Inputs or None
-        ``None``: ``X`` is the ``(n_clips, n_frames, 96)`` array itself; else ``X`` holds row
-        indices into ``inputs[spectrogram]``.
-    spectrogram : str
-        Table name in ``inputs``.
     representation : {'mel', 'frontend'}
-        What ``X`` holds: :class:`MusicnnMel` log-mels, or :class:`MusicnnFrontend` outputs
-        ``(n_clips, n_patches, 561, patch_frames)`` of the same ``model``, which needs
+        What ``X`` holds: :class:`~mer_core.features.musicnn.MusicnnMel` log-mels
+        ``(n_clips, n_frames, 96)``, or :class:`~mer_core.features.musicnn.MusicnnFrontend`
+        outputs ``(n_clips, n_patches, 561, patch_frames)`` of the same ``model``, which needs
         ``freeze`` 'frontend' or 'backbone' (the front-end is then not run at all).
-    model : {'MTT_musicnn', 'MSD_musicnn'}
+    model : str
+        One of :data:`~mer_core.features.musicnn.MUSICNN_ARCHITECTURE_MODELS` ('MTT_musicnn', 'MSD_musicnn').
     weights_dir : path-like or None
         Weights root (default :func:`mer_core.config.weights_dir`); fetched by ``mer weights fetch``.
     epochs, batch_size, lr, head_lr, weight_decay : training settings (batch in patches).
@@ -462,14 +359,11 @@ class MusicnnFineTune(ClassifierMixin, BaseEstimator):
     Used by: notebooks/louro_dl.ipynb (CRNN Pre-trained MTAT row).
     """
 
-    def __init__(self, inputs=None, *, spectrogram: str = "musicnn_mel", representation: str = "mel",
-                 model: str = "MTT_musicnn",
+    def __init__(self, *, representation: str = "mel", model: str = "MTT_musicnn",
                  weights_dir: str | os.PathLike | None = None, epochs: int = 20, batch_size: int = 32,
                  lr: float = 1e-4, head_lr: float = 1e-3, weight_decay: float = 0.0, dropout: float = 0.5,
                  freeze: str = "none", patch_frames: int = PATCH_FRAMES, stop_train_acc: float | None = 0.9,
                  device: str = "auto", random_state=None, progress: bool = False, num_threads: int | None = None):
-        self.inputs = inputs
-        self.spectrogram = spectrogram
         self.representation = representation
         self.model = model
         self.weights_dir = weights_dir
@@ -490,34 +384,34 @@ class MusicnnFineTune(ClassifierMixin, BaseEstimator):
     def _patches(self, X) -> np.ndarray:
         """Per-clip patches, ``(n_clips, n_patches, patch_frames, 96)`` log-mels or
         ``(n_clips, n_patches, 561, patch_frames)`` front-end outputs."""
-        data = clip_table(X, self.inputs, self.spectrogram)
+        data = np.asarray(X, dtype=np.float32)
         if not np.all(np.isfinite(data)):
-            raise ValueError("X contains NaN or infinite values")
+            raise ParameterError("X contains NaN or infinite values")
         length = int(self.patch_frames)
         if self.representation == "frontend":
             if data.ndim != 4 or data.shape[2] != FRONTEND_CHANNELS or data.shape[3] != length or not len(data):
-                raise ValueError(f"expected musicnn front-end outputs of shape (n_clips, n_patches, "
-                                 f"{FRONTEND_CHANNELS}, {length}), got {data.shape}")
+                raise ParameterError(f"expected musicnn front-end outputs of shape (n_clips, n_patches, "
+                                     f"{FRONTEND_CHANNELS}, {length}), got {data.shape}")
             return data
         if data.ndim != 3 or data.shape[2] != N_MELS or len(data) == 0:
-            raise ValueError(f"expected musicnn log-mels of shape (n_clips, n_frames, {N_MELS}), got {data.shape}")
-        n_patches = data.shape[1] // length  # the incomplete tail is dropped, as musicnn does
-        if n_patches == 0:
-            raise ValueError(f"clips have {data.shape[1]} frames, fewer than one patch ({length})")
-        return data[:, : n_patches * length].reshape(len(data), n_patches, length, N_MELS)
+            raise ParameterError(f"expected musicnn log-mels of shape (n_clips, n_frames, {N_MELS}), got {data.shape}")
+        if data.shape[1] < length:
+            raise ParameterError(f"clips have {data.shape[1]} frames, fewer than one patch ({length})")
+        # the incomplete tail is dropped, as musicnn does
+        return np.moveaxis(frame(data, length, axis=1, pad="none"), 0, 1)
 
     def fit(self, X, y):
         """Fine-tune musicnn on the patches of clips ``X``; return ``self``."""
-        if self.model not in MUSICNN_MODELS:
-            raise ValueError(f"model must be one of {MUSICNN_MODELS}, got {self.model!r}")
+        if self.model not in MUSICNN_ARCHITECTURE_MODELS:
+            raise ParameterError(f"model must be one of {MUSICNN_ARCHITECTURE_MODELS}, got {self.model!r}")
         if self.freeze not in FREEZE_MUSICNN:
-            raise ValueError(f"freeze must be one of {FREEZE_MUSICNN}, got {self.freeze!r}")
+            raise ParameterError(f"freeze must be one of {FREEZE_MUSICNN}, got {self.freeze!r}")
         if int(self.patch_frames) <= 0 or int(self.batch_size) <= 0 or not 0 <= self.dropout < 1:
-            raise ValueError("patch_frames and batch_size must be positive and dropout in [0, 1)")
+            raise ParameterError("patch_frames and batch_size must be positive and dropout in [0, 1)")
         if self.representation not in ("mel", "frontend"):
-            raise ValueError(f"representation must be 'mel' or 'frontend', got {self.representation!r}")
+            raise ParameterError(f"representation must be 'mel' or 'frontend', got {self.representation!r}")
         if self.representation == "frontend" and self.freeze == "none":
-            raise ValueError("front-end outputs as input need freeze='frontend' or 'backbone'")
+            raise ParameterError("front-end outputs as input need freeze='frontend' or 'backbone'")
         _check_training(self.epochs, self.lr, self.head_lr, self.weight_decay, self.stop_train_acc)
         patches = self._patches(X)
         self.classes_, targets = _check_labels(y, len(patches))
@@ -569,13 +463,10 @@ class AutoencoderForest(ClassifierMixin, BaseEstimator):
     no labels), encodes them, and fits a random forest on the bottleneck vectors; ``predict``
     encodes the test clips with the fitted autoencoder.
 
+    ``X`` is the ``(n_clips, n_mels, n_frames)`` log-mel array.
+
     Parameters
     ----------
-    inputs : mer_core.models.hybrid.Inputs or None
-        ``None``: ``X`` is the ``(n_clips, n_mels, n_frames)`` log-mel array; else ``X``
-        holds row indices into ``inputs[spectrogram]``.
-    spectrogram : str
-        Table name in ``inputs``.
     latent_dim, channels : int, tuple of int
         Autoencoder bottleneck size and encoder widths.
     ae_epochs, batch_size, lr : autoencoder training (Adam, fixed number of epochs).
@@ -594,12 +485,9 @@ class AutoencoderForest(ClassifierMixin, BaseEstimator):
     Used by: notebooks/louro_dl.ipynb (Autoencoder row).
     """
 
-    def __init__(self, inputs=None, *, spectrogram: str = "logmel", latent_dim: int = 128,
-                 channels: tuple[int, ...] = (16, 32, 64, 64), ae_epochs: int = 30, batch_size: int = 16,
-                 lr: float = 1e-3, n_estimators: int = 500, device: str = "auto", random_state=None,
-                 progress: bool = False, num_threads: int | None = None):
-        self.inputs = inputs
-        self.spectrogram = spectrogram
+    def __init__(self, *, latent_dim: int = 128, channels: tuple[int, ...] = (16, 32, 64, 64), ae_epochs: int = 30,
+                 batch_size: int = 16, lr: float = 1e-3, n_estimators: int = 500, device: str = "auto",
+                 random_state=None, progress: bool = False, num_threads: int | None = None):
         self.latent_dim = latent_dim
         self.channels = channels
         self.ae_epochs = ae_epochs
@@ -613,7 +501,7 @@ class AutoencoderForest(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         """Train the autoencoder and the forest on the training clips; return ``self``."""
-        spectrograms = clip_table(X, self.inputs, self.spectrogram)
+        spectrograms = np.asarray(X, dtype=np.float32)
         self.classes_, _ = _check_labels(y, len(spectrograms))
         ae_seed, forest_seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max, size=2)
         self.autoencoder_ = fit_autoencoder(spectrograms, latent_dim=self.latent_dim, channels=self.channels,
@@ -628,7 +516,7 @@ class AutoencoderForest(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X) -> np.ndarray:
         """Forest class probabilities of the encoded clips."""
         check_is_fitted(self, "forest_")
-        codes = encode(self.autoencoder_, clip_table(X, self.inputs, self.spectrogram), device=self.device)
+        codes = encode(self.autoencoder_, X, device=self.device)
         return self.forest_.predict_proba(codes)
 
     def predict(self, X) -> np.ndarray:

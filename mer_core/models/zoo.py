@@ -33,6 +33,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
+from ..errors import ParameterError
+
 ZOO = ("knn", "linear_svm", "rbf_svm", "gaussian_process", "mlp", "naive_bayes", "random_forest")
 """Pandrea et al.'s classifier zoo (also the classifiers Koh & Dubnov apply to embeddings)."""
 
@@ -55,7 +57,7 @@ def _base_classifier(name: str, random_state: int):
         return GaussianNB()
     if name == "random_forest":
         return RandomForestClassifier(n_estimators=500, random_state=random_state, n_jobs=1)
-    raise ValueError(f"unknown classifier {name!r}; choose one of {CLASSIFIERS}")
+    raise ParameterError(f"unknown classifier {name!r}; choose one of {CLASSIFIERS}")
 
 
 def make_classifier(name: str, *, random_state: int = 0, n_iter: int = 30, inner_cv: int = 5):
