@@ -50,7 +50,7 @@ and the lowest sample rate it must run at (``None``: the log-mel rate).
   random gain is in :mod:`mer_core.models.augment`).
 * ``seven_band_eq``: audiomentations' seven-band parametric EQ, each band +-12 dB. Its top
   band is centred at 4.2 to 9.5 kHz, above the 6 kHz Nyquist frequency of 12 kHz audio, so it
-  runs at 24 kHz (the 4Q files' own rate) and the result is resampled to the log-mel rate.
+  runs at 24 kHz (where its top band fits) and the result is resampled to the log-mel rate.
 
 Ranges not stated by the paper are audiomentations' defaults. The whole entry is part of the
 cache key of :class:`AugmentedLogMel`, so editing it never returns stale copies.

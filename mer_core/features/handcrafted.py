@@ -25,7 +25,7 @@ Sample rate. Every extractor here runs at 22.05 kHz (:data:`mer_core.config.DEFA
 the papers' analysis rate. The ComParE configs are rate-agnostic (the challenges used
 16 kHz speech, but band limits are in Hz: MFCC/auditory bands stop at 8 kHz and spectral
 shape descriptors use the whole band). 22.05 kHz keeps the 8-11 kHz band that carries
-brightness cues in music, and never upsamples the 24 kHz 4Q copies. Pandrea et al. do not
+brightness cues in music without upsampling any 4Q copy (their rates: the datasets chapter). Pandrea et al. do not
 state a rate; their co-author's companion code for the same datasets
 (github.com/juansgomez87/lang-sens-mer, ``generate_os_feats.py``) ran ``SMILExtract
 -C IS13_ComParE.conf`` of openSMILE 2.3.0 on WAVs decoded at the MP3s' native rate, which

@@ -5,7 +5,10 @@ project's cross-validation harness treats it like any scikit-learn classifier: `
 per fold, ``fit`` on the training clips, ``predict`` / ``predict_proba`` on the test clips.
 It handles device choice, seeding, batching, Louro et al.'s training-accuracy early stopping,
 per-band standardisation learned on the training fold, batch augmentation, and segment-level
-training with clip-level aggregation (ShortChunk CNN, Sample CNN).
+training with clip-level aggregation (ShortChunk CNN, Sample CNN). :class:`TorchRegressor` does
+the same for the regression networks of
+:data:`mer_core.models.regression_nets.REGRESSION_NETS` (Quan & Dong), with the epoch chosen
+on the validation rows the harness passes to ``fit``.
 
 :func:`fit_autoencoder`, :func:`encode` and :func:`decode` train and apply the
 :class:`~mer_core.models.nets.ConvAutoencoder` (Louro et al.'s Autoencoder and DeepSMOTE rows).
@@ -18,7 +21,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
@@ -27,6 +30,7 @@ from ..audio import frame
 from ..errors import ParameterError
 from ..progress import progress as progress_bar
 from .nets import ConvAutoencoder, build_net
+from .regression_nets import build_regression_net
 
 _STATS_CHUNK = 32
 """Clips per chunk when computing band statistics (bounds the float64 temporaries)."""
@@ -107,43 +111,81 @@ def batches(order: np.ndarray, batch_size: int) -> list[np.ndarray]:
 
 
 def train_epochs(module: nn.Module, batch_fn: Callable[[np.ndarray], np.ndarray], targets: np.ndarray, *,
-                  optimizer: torch.optim.Optimizer, epochs: int, batch_size: int, stop_train_acc: float | None,
-                  rng: np.random.Generator, device: torch.device, progress: bool, desc: str) -> list[dict]:
-    """Cross-entropy training with Louro et al.'s training-accuracy early stopping (Adam or any
-    optimizer): the one training loop of every torch classifier in the project.
+                 optimizer: torch.optim.Optimizer, epochs: int, batch_size: int, rng: np.random.Generator,
+                 device: torch.device, progress: bool, desc: str, loss: str = "cross_entropy",
+                 stop_train_acc: float | None = None, validation_loss: Callable[[], float] | None = None,
+                 patience: int | None = None) -> list[dict]:
+    """The one training loop of every torch network in the project (Adam or any optimizer).
 
-    ``batch_fn(sample_indices)`` returns the float32 network inputs of those samples.
+    Parameters
+    ----------
+    batch_fn : callable
+        ``batch_fn(sample_indices)`` returns the float32 network inputs of those samples.
+    targets : ndarray
+        Class indices (``loss="cross_entropy"``) or float targets ``(n, n_outputs)`` (``"mse"``).
+    loss : {"cross_entropy", "mse"}
+        Classification (records ``train_acc``) or regression.
+    stop_train_acc : float or None
+        Louro et al.'s early stopping: stop after the first epoch whose training accuracy
+        reaches it (classification only).
+    validation_loss : callable or None
+        Called after every epoch (module in eval mode, no gradients) and recorded as
+        ``val_loss``; the weights of the epoch with the lowest one are restored at the end
+        ("model chosen on the validation set").
+    patience : int or None
+        With ``validation_loss``: stop after this many epochs without a new lowest one.
+
     Batch-norm layers whose parameters are frozen stay in eval mode, so their running
-    statistics keep the pre-trained values. Returns one ``{"epoch", "loss", "train_acc"}``
-    record per epoch run.
+    statistics keep the pre-trained values. Returns one ``{"epoch", "loss", ...}`` record per
+    epoch run (``train_acc``, ``val_loss`` where they apply).
     """
+    if loss not in ("cross_entropy", "mse"):
+        raise ParameterError(f"loss must be 'cross_entropy' or 'mse', got {loss!r}")
     frozen_norms = [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)
                     and not any(p.requires_grad for p in m.parameters())]
-    labels_all = torch.from_numpy(np.asarray(targets, dtype=np.int64))
-    history = []
+    classify = loss == "cross_entropy"
+    targets_all = torch.from_numpy(np.asarray(targets, dtype=np.int64 if classify else np.float32))
+    history, best_loss, best_state, since_best = [], np.inf, None, 0
     bar = progress_bar(range(int(epochs)), desc=desc, unit="epoch", disable=not progress)
     for epoch in bar:
         module.train()
         for norm in frozen_norms:
             norm.eval()
         loss_sum, correct = 0.0, 0
-        order = rng.permutation(len(labels_all))
+        order = rng.permutation(len(targets_all))
         for idx in batches(order, int(batch_size)):
             inputs = torch.from_numpy(np.ascontiguousarray(batch_fn(idx), dtype=np.float32)).to(device)
-            labels = labels_all[torch.from_numpy(idx)].to(device)
+            expected = targets_all[torch.from_numpy(idx)].to(device)
             optimizer.zero_grad(set_to_none=True)
-            logits = module(inputs)
-            loss = nn.functional.cross_entropy(logits, labels)
-            loss.backward()
+            outputs = module(inputs)
+            batch_loss = (nn.functional.cross_entropy(outputs, expected) if classify
+                          else nn.functional.mse_loss(outputs, expected))
+            batch_loss.backward()
             optimizer.step()
-            loss_sum += loss.item() * len(idx)
-            correct += int((logits.argmax(1) == labels).sum())
-        record = {"epoch": epoch + 1, "loss": loss_sum / len(order), "train_acc": correct / len(order)}
+            loss_sum += batch_loss.item() * len(idx)
+            if classify:
+                correct += int((outputs.argmax(1) == expected).sum())
+        record = {"epoch": epoch + 1, "loss": loss_sum / len(order)}
+        if classify:
+            record["train_acc"] = correct / len(order)
+        if validation_loss is not None:
+            module.eval()
+            with torch.no_grad():
+                record["val_loss"] = float(validation_loss())
+            if record["val_loss"] < best_loss:
+                best_loss, since_best = record["val_loss"], 0
+                best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
+            else:
+                since_best += 1
         history.append(record)
-        bar.set_postfix(loss=f"{record['loss']:.3f}", acc=f"{record['train_acc']:.3f}")
-        if stop_train_acc is not None and record["train_acc"] >= stop_train_acc:
+        bar.set_postfix({k: f"{v:.3f}" for k, v in record.items() if k != "epoch"})
+        if classify and stop_train_acc is not None and record["train_acc"] >= stop_train_acc:
+            break
+        if patience is not None and since_best >= patience:
             break
     bar.close()
+    if best_state is not None:
+        module.load_state_dict(best_state)
     return history
 
 
@@ -364,6 +406,136 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
 
 
 # ---------------------------------------------------------------------- autoencoder
+class TorchRegressor(RegressorMixin, BaseEstimator):
+    """Scikit-learn regressor of clip-level targets (e.g. valence and arousal) around a network of
+    :data:`~mer_core.models.regression_nets.REGRESSION_NETS`.
+
+    Training is Quan & Dong's: Adam, mean squared error, up to ``epochs`` epochs, and the model
+    chosen on the validation set: when ``fit`` receives ``validation`` rows (the harness passes
+    the validation part of a holdout protocol), the weights of the epoch with the lowest
+    validation loss are kept. Inputs are standardised per mel band and targets per column on
+    the training clips (so each target weighs the same in the loss); predictions are returned
+    on the targets' own scale.
+
+    Parameters
+    ----------
+    net : str
+        Name in :data:`~mer_core.models.regression_nets.REGRESSION_NETS`.
+    net_params : dict or None
+        Keyword arguments of the builder.
+    epochs, batch_size : int
+        Maximum epochs; batch size.
+    lr, weight_decay : float
+        Adam learning rate (Quan & Dong: 0.001) and L2 weight decay.
+    patience : int or None
+        Stop after this many epochs without a lower validation loss (``None``: run every epoch).
+    device, random_state, progress, num_threads
+        As in :class:`TorchClassifier`.
+
+    Attributes
+    ----------
+    module_ : torch.nn.Module
+        The trained network (CPU, eval mode).
+    history_ : list of dict
+        ``{"epoch", "loss", "val_loss"}`` per epoch run (standardised-target MSE).
+    best_epoch_ : int or None
+        Epoch whose weights were kept (``None`` without validation rows: the last one).
+    n_epochs_ : int
+        Epochs run.
+
+    Used by: notebooks/quan_dong.ipynb (Model 1 and Model 2).
+    """
+
+    def __init__(self, net: str = "quan_dong_1", net_params: dict | None = None, *, epochs: int = 100,
+                 batch_size: int = 32, lr: float = 1e-3, weight_decay: float = 0.0, patience: int | None = None,
+                 device: str = "auto", random_state=None, progress: bool = False, num_threads: int | None = None):
+        self.net = net
+        self.net_params = net_params
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.patience = patience
+        self.device = device
+        self.random_state = random_state
+        self.progress = progress
+        self.num_threads = num_threads
+
+    def _targets(self, y, n: int) -> np.ndarray:
+        y = np.asarray(y, dtype=np.float64)
+        y = y[:, None] if y.ndim == 1 else y
+        if y.ndim != 2 or len(y) != n:
+            raise ParameterError(f"y must have one row per clip ({n}), got shape {y.shape}")
+        if not np.all(np.isfinite(y)):
+            raise ParameterError("y contains NaN or infinite values")
+        return y
+
+    def _inputs(self, X) -> np.ndarray:
+        X = _check_inputs(X)
+        if X.ndim != 3:
+            raise ParameterError(f"X must be (n_clips, n_mels, n_frames) spectrograms, got shape {X.shape}")
+        if not np.all(np.isfinite(X)):
+            raise ParameterError("X contains NaN or infinite values")
+        return X
+
+    def fit(self, X, y, validation=None):
+        """Train a fresh network on ``X`` (spectrograms) and ``y`` (``(n,)`` or ``(n, n_targets)``).
+
+        ``validation=(X_val, y_val)`` selects the epoch (see the class docstring). Returns ``self``.
+        """
+        if int(self.epochs) <= 0 or int(self.batch_size) <= 0 or self.lr <= 0:
+            raise ParameterError("epochs, batch_size and lr must be positive")
+        X = self._inputs(X)
+        self.single_target_ = np.ndim(y) == 1
+        y = self._targets(y, len(X))
+        if len(X) < 2:
+            raise ParameterError("fit needs at least two training clips")
+        self.input_shape_ = X.shape[1:]
+        self.mean_, self.scale_ = band_statistics(X)
+        self.y_mean_, self.y_scale_ = y.mean(axis=0), np.where(y.std(axis=0) > 0, y.std(axis=0), 1.0)
+        targets = ((y - self.y_mean_) / self.y_scale_).astype(np.float32)
+        device = resolve_device(self.device)
+        seed = draw_seed(self.random_state)
+        rng = np.random.default_rng(seed)
+        validation_loss = None
+        if validation is not None:
+            X_val = self._inputs(validation[0])
+            y_val = ((self._targets(validation[1], len(X_val)) - self.y_mean_) / self.y_scale_).astype(np.float32)
+            inputs_val = torch.from_numpy((X_val - self.mean_) / self.scale_)
+
+            def validation_loss() -> float:
+                total = 0.0
+                for idx in batches(np.arange(len(X_val)), int(self.batch_size)):
+                    out = module(inputs_val[idx].to(device)).cpu().numpy()
+                    total += float(((out - y_val[idx]) ** 2).sum())
+                return total / y_val.size
+
+        with torch_runtime(seed, self.num_threads):
+            module = build_regression_net(self.net, targets.shape[1], self.input_shape_, **(self.net_params or {}))
+            module.to(device)
+            optimizer = torch.optim.Adam(module.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+            self.history_ = train_epochs(module, lambda idx: (X[idx] - self.mean_) / self.scale_, targets,
+                                         optimizer=optimizer, epochs=self.epochs, batch_size=self.batch_size,
+                                         rng=rng, device=device, progress=self.progress, desc=self.net, loss="mse",
+                                         validation_loss=validation_loss, patience=self.patience)
+        self.n_epochs_ = len(self.history_)
+        self.best_epoch_ = (None if validation is None
+                            else min(self.history_, key=lambda r: r["val_loss"])["epoch"])
+        self.module_ = module.cpu().eval()
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        """Predictions on the targets' scale: ``(n,)`` for one target, else ``(n, n_targets)``."""
+        check_is_fitted(self, "module_")
+        X = self._inputs(X)
+        if X.shape[1:] != self.input_shape_:
+            raise ParameterError(f"X has clips of shape {X.shape[1:]}, the network was fitted on {self.input_shape_}")
+        out = apply_batched(self.module_, self.module_, lambda idx: (X[idx] - self.mean_) / self.scale_, len(X),
+                            batch_size=int(self.batch_size), device=self.device, num_threads=self.num_threads)
+        out = out * self.y_scale_ + self.y_mean_
+        return out[:, 0] if self.single_target_ else out
+
+
 def fit_autoencoder(X, *, latent_dim: int = 128, channels: Sequence[int] = (16, 32, 64, 64), epochs: int = 30,
                     batch_size: int = 16, lr: float = 1e-3, weight_decay: float = 0.0, device: str = "auto",
                     random_state=None, progress: bool = False, num_threads: int | None = None) -> ConvAutoencoder:
