@@ -20,11 +20,12 @@ from .config import check_profile, project_root
 from .errors import MerError, ParameterError
 
 CHAPTERS = {
-    "datasets": ("synthetic", "4q"),
+    "datasets": ("synthetic", "4q", "warriner"),
     "features": ("4q",),
     "louro_svm": ("4q_top100",),
     "louro_dl": ("4q", "4q_top100"),
     "koh_dubnov": ("synthetic", "4q"),
+    "quan_dong": ("synthetic", "4q", "4q_top100", "warriner"),
     "intro": (),
 }
 """Notebooks in execution order, each with the datasets its published figures need. The intro
@@ -114,10 +115,10 @@ def build_html(profile: str, build_dir: Path | None = None, root: Path | None = 
     if site.exists():
         shutil.rmtree(site)
     shutil.copytree(root / "book", site / "book", ignore=shutil.ignore_patterns("results", "mathjax"))
-    for name in ("_config.yml", "_toc.yml"):
-        shutil.copy2(root / name, site / name)
+    shutil.copy2(root / "_config.yml", site / "_config.yml")
     for executed in sorted(executed_dir(profile, build).glob("*.ipynb")):
         shutil.copy2(executed, site / "book" / executed.name)
+    stage_toc(root / "_toc.yml", site)
     stage_mathjax(site / "book" / "_static")
     built = subprocess.run([sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build",
                             str(site), "--path-output", str(site), "--warningiserror", "--keep-going"], cwd=site)
@@ -128,6 +129,28 @@ def build_html(profile: str, build_dir: Path | None = None, root: Path | None = 
         shutil.rmtree(html)
     shutil.copytree(site / "_build" / "html", html)
     return html
+
+
+def stage_toc(toc: Path, site: Path) -> list[str]:
+    """Copy the table of contents into ``site`` without the chapters that have no page there (neither
+    executed by this run nor published yet), saying which; returns their names."""
+    import yaml
+
+    spec = yaml.safe_load(toc.read_text())
+    left_out = []
+    for part in spec.get("parts", []):
+        kept = []
+        for chapter in part["chapters"]:
+            if any((site / f"{chapter['file']}{ext}").is_file() for ext in (".ipynb", ".md")):
+                kept.append(chapter)
+            else:
+                left_out.append(chapter["file"])
+        part["chapters"] = kept
+    spec["parts"] = [part for part in spec.get("parts", []) if part["chapters"]]
+    for name in left_out:
+        print(f"[book] {name}: not executed in this run and not published yet; left out of the HTML", flush=True)
+    (site / "_toc.yml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    return left_out
 
 
 def stage_mathjax(static: Path) -> Path:

@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import config
-from .errors import DatasetError, MerError
+from .errors import DatasetError, MerError, ParameterError
 
 
 def _fail(message: str) -> None:
@@ -142,39 +142,57 @@ def weights_fetch():
 
 @app.command("evaluate")
 def evaluate(features: Path = typer.Option(..., help="CSV: one row per clip, numeric feature columns."),
-             label: str = typer.Option(..., help="Label column."),
+             label: Optional[str] = typer.Option(None, help="Class column: classify."),
+             target: Optional[list[str]] = typer.Option(None, help="Numeric target column: regress (repeatable: "
+                                                        "several targets in one run)."),
              id_column: Optional[str] = typer.Option(None, "--id", help="Identifier column (not a feature)."),
              group: Optional[str] = typer.Option(None, help="Group column (e.g. song) kept within one fold."),
-             model: str = typer.Option("rbf_svm", help="Classifier name (see mer_core.models.CLASSIFIERS)."),
+             strata: Optional[str] = typer.Option(None, help="With --target: column the folds are stratified on "
+                                                  "(e.g. the quadrant); default: quintiles of the first target."),
+             model: Optional[str] = typer.Option(None, help="Classifier (mer_core.models.CLASSIFIERS, default "
+                                                 "rbf_svm) or regressor (REGRESSORS, default svr)."),
              cv: str = typer.Option("10x10", help="Protocol: KxR or holdoutA-B-CxR."),
              seed: int = typer.Option(0),
              n_jobs: int = typer.Option(1, help="Folds in parallel."),
              as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")):
-    """Cross-validate a classifier on any features table."""
+    """Cross-validate a classifier (--label) or a regressor (--target) on any features table."""
+    import math
+
     import numpy as np
 
-    from .datasets.base import DatasetError
     from .datasets.tabular import load_features
-    from .evaluation import cross_validate, make_splits, summarize
-    from .models import CLASSIFIERS, make_classifier
+    from .evaluation import REGRESSION_METRICS, cross_validate, cross_validate_regression, summarize
+    from .models import CLASSIFIERS, REGRESSORS, make_classifier, make_regressor
 
-    if model not in CLASSIFIERS:
-        _fail(f"unknown model {model!r}; choose one of {', '.join(CLASSIFIERS)}")
-    try:
-        data = load_features(features, label, id_column=id_column, group_column=group)
-        make_splits(data.y, cv, groups=data.groups, seed=seed)  # validates protocol and class sizes first
-    except (DatasetError, ValueError) as err:
-        _fail(str(err))
-    result = cross_validate(make_classifier(model, random_state=seed), data.X, data.y, groups=data.groups,
-                            cv=cv, seed=seed, n_jobs=n_jobs, progress=not as_json, method=model,
-                            features=Path(features).name)
-    summary = summarize(result.records).set_index("metric")
+    if (label is None) == (not target):
+        raise ParameterError("give either --label COL (classification) or --target COL (regression), not both")
+    if label is not None and strata is not None:
+        raise ParameterError("--strata is for regression (--target); classification folds are stratified by --label")
+    task, names = ("classification", CLASSIFIERS) if label is not None else ("regression (--target)", REGRESSORS)
+    model = model or ("rbf_svm" if label is not None else "svr")
+    if model not in names:
+        raise ParameterError(f"unknown model {model!r} for {task}; choose one of {', '.join(names)}")
+    data = load_features(features, label, targets=target, id_column=id_column, group_column=group,
+                         strata_column=strata)
+    common = dict(groups=data.groups, cv=cv, seed=seed, n_jobs=n_jobs, progress=not as_json, method=model,
+                  features=Path(features).name)
     out = {"model": model, "protocol": cv, "seed": seed, "n_samples": int(len(data.y)),
-           "n_features": len(data.names), "n_classes": int(len(np.unique(data.y))),
-           "n_folds": int(result.records["fold"].nunique())}
-    for metric in ("f1_macro", "accuracy", "precision_macro", "recall_macro"):
-        out[f"{metric}_mean"] = float(summary.loc[metric, "mean"])
-        out[f"{metric}_std"] = float(summary.loc[metric, "std"])
+           "n_features": len(data.names)}
+    if label is not None:
+        result = cross_validate(make_classifier(model, random_state=seed), data.X, data.y, **common)
+        out["n_classes"] = int(len(np.unique(data.y)))
+        metrics = ["f1_macro", "accuracy", "precision_macro", "recall_macro"]
+    else:
+        result = cross_validate_regression(make_regressor(model, random_state=seed), data.X, data.y,
+                                           targets=data.targets, strata=data.strata, **common)
+        out["targets"] = data.targets
+        metrics = [m for name in REGRESSION_METRICS for m in (name, *(f"{name}_{t}" for t in data.targets))]
+    out["n_folds"] = int(result.records["fold"].nunique())
+    summary = summarize(result.records).set_index("metric")
+    for metric in metrics:  # NaN (a std of one fold, an undefined Pearson r) is JSON null
+        for stat in ("mean", "std"):
+            value = float(summary.loc[metric, stat])
+            out[f"{metric}_{stat}"] = None if math.isnan(value) else value
     if as_json:
         typer.echo(json.dumps(out))
     else:

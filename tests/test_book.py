@@ -18,7 +18,7 @@ from mer_core.config import project_root
 from mer_core.errors import MerError
 
 ROOT = project_root()
-COMPLETE = {"synthetic": "ok", "4q": "ok", "4q_top100": "ok"}
+COMPLETE = {"synthetic": "ok", "4q": "ok", "4q_top100": "ok", "warriner": "ok"}
 
 
 def tracked_digests() -> dict[str, str]:

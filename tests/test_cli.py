@@ -54,10 +54,88 @@ def test_evaluate_bad_inputs(features_csv, edit, args, message):
     assert message in result.output
 
 
+@pytest.fixture
+def targets_csv(tmp_path):
+    """60 songs: 5 features, a quadrant, and valence / arousal (Warriner's 1..9) linear in the features."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 5))
+    table = pd.DataFrame(X, columns=[f"f{i}" for i in range(5)])
+    table.insert(0, "SongID", [f"MT{i:06d}" for i in range(60)])
+    table["valence"] = 5 + 1.5 * X[:, 0] + 0.2 * rng.normal(size=60)
+    table["arousal"] = 5 + X[:, 1] - 0.5 * X[:, 2] + 0.2 * rng.normal(size=60)
+    table["Quadrant"] = np.where(table["valence"] > 5, np.where(table["arousal"] > 5, "Q1", "Q4"),
+                                 np.where(table["arousal"] > 5, "Q2", "Q3"))
+    path = tmp_path / "targets.csv"
+    table.to_csv(path, index=False)
+    return path, table
+
+
+@pytest.mark.parametrize("model, cv", [("ridge", "5x1"), ("svr", "holdout60-20-20x2")])
+def test_evaluate_regression_json(targets_csv, model, cv):
+    path, _ = targets_csv
+    args = ["evaluate", "--features", str(path), "--target", "valence", "--target", "arousal", "--id", "SongID",
+            "--strata", "Quadrant", "--model", model, "--cv", cv, "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["n_samples"] == 60 and out["n_features"] == 5 and out["targets"] == ["valence", "arousal"]
+    assert out["n_folds"] == (5 if cv == "5x1" else 2)
+    assert out["r2_valence_mean"] > 0.7 and out["r2_arousal_mean"] > 0.5 and out["pearson_mean"] > 0.8
+    assert out["r2_mean"] == pytest.approx((out["r2_valence_mean"] + out["r2_arousal_mean"]) / 2)
+    assert 0 < out["mae_mean"] < out["rmse_mean"] < 1 and out["r2_std"] >= 0
+    assert json.loads(runner.invoke(app, args).stdout) == out
+
+
+def test_evaluate_one_target_without_strata(targets_csv):
+    path, table = targets_csv
+    table.drop(columns="Quadrant").to_csv(path, index=False)  # folds stratified on quintiles of arousal
+    result = runner.invoke(app, ["evaluate", "--features", str(path), "--target", "arousal", "--id", "SongID",
+                                 "--model", "ridge", "--cv", "3x1", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["r2_mean"] == out["r2_arousal_mean"] and out["n_folds"] == 3 and out["n_features"] == 6
+
+
+STRATA = ["--strata", "Quadrant"]
+
+
+@pytest.mark.parametrize("edit, args, message", [
+    (None, ["--label", "Quadrant", "--target", "valence"], "not both"),
+    (None, [], "give either --label"),
+    (None, ["--target", "dominance", *STRATA], "no column 'dominance'"),
+    (lambda t: t.assign(valence=t["valence"].astype(object).where(t.index != 4, "high")),
+     ["--target", "valence", *STRATA], "target column 'valence' is not numeric (e.g. 'high' in row 4)"),
+    (lambda t: t.assign(arousal=t["arousal"].where(t.index != 7)), ["--target", "arousal", *STRATA],
+     "1 rows have no value (NaN) for target 'arousal'"),
+    (lambda t: t.head(8), ["--target", "valence", *STRATA], "needs at least 10 samples"),
+    (None, ["--target", "valence", "--model", "rbf_svm", *STRATA], "unknown model 'rbf_svm' for regression"),
+    (None, ["--label", "Quadrant", *STRATA], "--strata is for regression"),
+])
+def test_evaluate_regression_bad_inputs(targets_csv, edit, args, message):
+    path, table = targets_csv
+    if edit is not None:
+        edit(table).to_csv(path, index=False)
+    result = runner.invoke(app, ["evaluate", "--features", str(path), "--id", "SongID", *args, "--cv", "10x1",
+                                 "--json"])
+    assert result.exit_code == 2, result.output  # a MerError as one line, not a traceback (exit 1)
+    assert result.output.startswith("error: ") and message in result.output, result.output
+
+
 def test_data_check_reports_absent(tmp_path):
     result = runner.invoke(app, ["data", "check", "--data-dir", str(tmp_path)])
     assert result.exit_code == 0
     assert "4q" in result.output and "absent" in result.output
+
+
+def test_data_check_shows_the_annotated_datasets(warriner_root, emomusic_root, deam_root):
+    result = runner.invoke(app, ["data", "check", "--data-dir", str(deam_root.parent)])
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line.split()[1:6] for line in result.output.splitlines()
+            if line.split()[:1] in (["warriner"], ["emomusic"], ["deam"])}
+    assert rows == {"warriner": ["ok", "20", "20", "0", "0"], "emomusic": ["ok", "4", "4", "0", "0"],
+                    "deam": ["ok", "6", "6", "0", "0"]}
+    assert "emomusic: 4 songs annotated, audio for 2" in result.output
+    assert "deam: 6 songs annotated, no audio" in result.output
 
 
 def test_features_list_names_every_extractor_and_weights(tmp_path, monkeypatch):
@@ -109,7 +187,7 @@ def test_mer_errors_are_one_line_and_bugs_keep_their_traceback(tmp_path, monkeyp
     result = subprocess.run([sys.executable, "-m", "mer_core.cli", "features", "benchmark", "--dataset", "nope",
                              "--data-dir", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 2
-    assert result.stderr.strip() == "error: unknown dataset 'nope'; choose one of synthetic, 4q"
+    assert result.stderr.strip() == "error: unknown dataset 'nope'; choose one of synthetic, 4q, emomusic, deam"
 
     def bug(*args, **kwargs):
         raise ZeroDivisionError("a bug")

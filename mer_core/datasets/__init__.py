@@ -2,6 +2,9 @@
 
 * :mod:`.synthetic` — the embedded, deterministic synthetic corpus (a simulation);
 * :mod:`.fourq` — the real 4Q audio emotion dataset (Panda et al.) and its feature tables;
+* :mod:`.warriner` — Warriner's valence/arousal/dominance word norms (4Q's tag-derived ratings);
+* :mod:`.emomusic` — emoMusic (1000 Songs, Soleymani et al.): static and 2 Hz annotations, audio of a few songs;
+* :mod:`.deam` — DEAM (Aljanaki et al.): static and 2 Hz annotations, no audio;
 * :mod:`.tabular` — any CSV of features plus a label column.
 """
 from __future__ import annotations
@@ -38,20 +41,28 @@ def status(data_dir: str | Path | None = None, deep: bool = False) -> pd.DataFra
     Returns
     -------
     pandas.DataFrame
-        One row per dataset (``synthetic``, ``4q``, ``4q_top100``) with :data:`STATUS_COLUMNS`:
+        One row per dataset (``synthetic``, ``4q``, ``4q_top100``, ``warriner``, ``emomusic``,
+        ``deam``) with :data:`STATUS_COLUMNS`:
         ``state`` is ``ok`` (every expected clip usable), ``partial`` (some clips missing or
         unreadable, the rest usable), ``absent`` or ``invalid`` (not usable: ``detail`` says
         why); ``n_present`` counts the usable clips (rows of ``4q_top100``) out of
         ``n_expected``, ``n_present + n_missing + n_unreadable == n_expected``. ``path`` is
         the dataset's folder; ``detail`` names no machine path (book pages print it).
+        ``warriner`` counts words. The annotated datasets ``emomusic`` and ``deam`` count
+        annotated songs, usable without audio, and their ``detail`` says how many have audio
+        (e.g. "744 songs annotated, audio for 10"); an audio file that is empty (or with
+        ``deep`` does not decode) counts as unreadable and makes the dataset ``partial``.
 
     Used by: ``mer data check``, :func:`mer_core.experiments.common.header` (every notebook's first cell).
     """
-    from . import fourq, synthetic
+    from . import deam, emomusic, fourq, synthetic, warriner
 
     return pd.DataFrame([_audio_status("synthetic", locate(synthetic.DIRNAME, data_dir), synthetic.load, deep),
                          _audio_status("4q", locate(fourq.DIRNAME, data_dir), fourq.load, deep),
-                         _table_status("4q_top100", locate(fourq.FEATURES_DIRNAME, data_dir), fourq.load_top100)],
+                         _table_status("4q_top100", locate(fourq.FEATURES_DIRNAME, data_dir), fourq.load_top100),
+                         _table_status("warriner", locate(warriner.DIRNAME, data_dir), warriner.load, "words"),
+                         _annotated_status("emomusic", locate(emomusic.DIRNAME, data_dir), emomusic.load, deep),
+                         _annotated_status("deam", locate(deam.DIRNAME, data_dir), deam.load, deep)],
                         columns=STATUS_COLUMNS)
 
 
@@ -65,15 +76,15 @@ def _invalid(name: str, path: Path, err: DatasetError) -> tuple:
     return (name, "invalid", 0, 0, 0, 0, str(path), detail)
 
 
-def _table_status(name: str, path: Path, loader) -> tuple:
-    """Status row of a feature table (one row per clip): ``ok`` when it loads."""
+def _table_status(name: str, path: Path, loader, unit: str = "rows") -> tuple:
+    """Status row of a table (features: one row per clip; norms: one per word): ``ok`` when it loads."""
     if not path.exists():
         return _absent(name, path)
     try:
         n_rows = len(loader(path))
     except DatasetError as err:
         return _invalid(name, path, err)
-    return (name, "ok", n_rows, n_rows, 0, 0, str(path), f"{n_rows} rows")
+    return (name, "ok", n_rows, n_rows, 0, 0, str(path), f"{n_rows} {unit}")
 
 
 def _audio_status(name: str, path: Path, loader, deep: bool) -> tuple:
@@ -107,20 +118,60 @@ def _audio_status(name: str, path: Path, loader, deep: bool) -> tuple:
             f"{n_present} of {n_expected} clips usable; " + ", ".join(lost))
 
 
-def load_dataset(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
-    """Tracks table of an audio dataset by name (``synthetic`` or ``4q``) from the data search path.
+def _annotated_status(name: str, path: Path, loader, deep: bool) -> tuple:
+    """Status row of an annotated dataset whose audio may be absent: counts the annotated songs.
 
-    A partial 4Q copy loads without its missing clips (:func:`.fourq.load`, with a warning counting them).
-
-    Used by: ``mer features extract``, notebooks/features.ipynb.
+    Songs without audio are usable (for their annotations) and only counted in ``detail``; an
+    audio file that is empty (``attrs["empty"]``) or, with ``deep``, does not decode is unreadable.
     """
-    from . import fourq, synthetic
+    if not path.exists():
+        return _absent(name, path)
+    try:
+        tracks = loader(path)
+    except DatasetError as err:
+        return _invalid(name, path, err)
+    unreadable = list(tracks.attrs.get("empty", []))
+    with_audio = tracks[tracks["has_audio"]]
+    n_audio = len(with_audio)
+    if deep and n_audio:
+        for track_id, audio_path in progress(zip(with_audio["track_id"], with_audio["path"]), total=n_audio,
+                                             desc=f"decoding {name}", unit="clip"):
+            try:
+                load_audio(audio_path)
+            except AudioError:
+                unreadable.append(track_id)
+                n_audio -= 1
+    n_expected = len(tracks)
+    detail = f"{n_expected} songs annotated, " + (f"audio for {n_audio}" if n_audio else "no audio")
+    if not unreadable:
+        return (name, "ok", n_expected, n_expected, 0, 0, str(path),
+                detail + (", every audio file decoded" if deep and n_audio else ""))
+    return (name, "partial", n_expected - len(unreadable), n_expected, 0, len(unreadable), str(path),
+            f"{detail}; unreadable audio: {len(unreadable)} (e.g. {', '.join(map(str, unreadable[:3]))})")
 
-    loaders = {"synthetic": (synthetic.DIRNAME, synthetic.load), "4q": (fourq.DIRNAME, fourq.load)}
-    if name not in loaders:
-        raise ParameterError(f"unknown dataset {name!r}; choose one of {', '.join(loaders)}")
-    dirname, loader = loaders[name]
-    return loader(locate(dirname, data_dir))
+
+def load_dataset(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
+    """Tracks table of a dataset by name (``synthetic``, ``4q``, ``emomusic`` or ``deam``) from the data search path.
+
+    A partial 4Q copy loads without its missing clips (:func:`.fourq.load`, with a warning counting
+    them); when Warriner's norms are on the same search path, its clips get their tag-derived
+    ``valence``, ``arousal`` and ``n_moods`` (:func:`.fourq.load` with ``norms``). ``emomusic``
+    and ``deam`` load every annotated song; those without audio have ``has_audio`` False and an
+    empty ``path`` (feature extraction reports them as failures).
+
+    Used by: ``mer features extract``, ``mer features benchmark``, notebooks/features.ipynb,
+    notebooks/quan_dong.ipynb.
+    """
+    from . import deam, emomusic, fourq, synthetic, warriner
+
+    modules = {"synthetic": synthetic, "4q": fourq, "emomusic": emomusic, "deam": deam}
+    if name not in modules:
+        raise ParameterError(f"unknown dataset {name!r}; choose one of {', '.join(modules)}")
+    root = locate(modules[name].DIRNAME, data_dir)
+    if name == "4q":
+        norms = locate(warriner.DIRNAME, data_dir)
+        return fourq.load(root, norms=norms if norms.is_dir() else None)
+    return modules[name].load(root)
 
 
 __all__ = ["load_dataset", "QUADRANTS", "DatasetError", "PartialDatasetWarning", "STATUS_COLUMNS", "status",

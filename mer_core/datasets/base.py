@@ -1,10 +1,13 @@
 """What every dataset module shares: the Tracks table contract and the quadrant mapping."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import soundfile as sf
 
-from ..errors import DatasetError
+from ..errors import DatasetError, ParameterError
 
 QUADRANTS = ("Q1", "Q2", "Q3", "Q4")
 """Russell quadrants: Q1 +V+A (happy/excited), Q2 -V+A (angry/tense), Q3 -V-A (sad), Q4 +V-A (calm)."""
@@ -22,18 +25,35 @@ def va_to_quadrant(valence, arousal, midpoint: float = 0.0):
     Parameters
     ----------
     valence, arousal : float or array-like
-        Ratings on one scale whose neutral point is ``midpoint`` (0 for the synthetic
-        corpus's [-1, 1] scale; 5 for a 1..9 SAM scale). A value exactly at the midpoint
-        counts as positive.
+        Ratings on one scale whose neutral point is ``midpoint``. A value exactly at the
+        midpoint counts as positive.
+    midpoint : float
+        The scale's neutral point: 0 for the -1..1 scales (the synthetic corpus, the 2 Hz
+        dynamic annotations of emoMusic and DEAM); 5 for the 1-9 scales (Warriner's norms and
+        the 4Q tag-derived ratings, the SAM static annotations of emoMusic and DEAM).
 
     Returns
     -------
     str or numpy.ndarray of str
+
+    Raises
+    ------
+    ParameterError
+        If a rating is NaN (it has no quadrant).
     """
-    v = np.asarray(valence, dtype=float) >= midpoint
-    a = np.asarray(arousal, dtype=float) >= midpoint
+    valence, arousal = np.asarray(valence, dtype=float), np.asarray(arousal, dtype=float)
+    if np.isnan(valence).any() or np.isnan(arousal).any():
+        raise ParameterError("va_to_quadrant: NaN valence or arousal has no quadrant; drop unrated clips first")
+    v = valence >= midpoint
+    a = arousal >= midpoint
     q = np.where(a, np.where(v, "Q1", "Q2"), np.where(v, "Q4", "Q3"))
     return q.item() if q.ndim == 0 else q
+
+
+def audio_files(folder: Path) -> dict[str, Path]:
+    """Audio files directly in ``folder`` by stem, for every extension libsndfile decodes (plus Opus and MP3)."""
+    extensions = {"." + ext.lower() for ext in sf.available_formats()} | {".opus", ".oga", ".mp3"}
+    return {f.stem: f for f in sorted(folder.iterdir()) if f.suffix.lower() in extensions}
 
 
 def validate_tracks(tracks: pd.DataFrame) -> pd.DataFrame:

@@ -35,7 +35,8 @@ EXPERIMENTS = (
     Experiment("(corpus check)", "Synthetic corpus: MFCC + RBF SVM difficulty check", "datasets"),
     Experiment("Pandrea et al.", "SincNet vs MLP; within, cross and mixed dataset; transfer chains",
                pending="no chapter yet"),
-    Experiment("Quan & Dong", "CNN valence/arousal regression", pending="no chapter yet"),
+    Experiment("Quan & Dong", "Two CNNs regress valence/arousal from 40-band mel spectrograms (Table 1)",
+               "quan_dong", methods=("Model 1", "Model 2", "SVR")),
     Experiment("Du", "Review: datasets, metrics, four models", pending="no chapter yet"),
 )
 """The experiments of the five papers in the order of the book."""
