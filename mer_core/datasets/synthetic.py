@@ -515,8 +515,7 @@ def generate(out_dir: str | os.PathLike, seed: int = 0, *, n_songs_per_culture: 
     register, harmonic stability and, weakly, brightness; every cue reads the latent with
     its own noise, and timbre, key, tempo style, room, background noise and gain vary
     independently. The default corpus is 3 cultures x 36 songs x 2 excerpts = 216 clips of
-    8 s (about 76 MB; 15-30 s on one core): the most 8-s clips of 16-bit audio that fit in
-    80 MB.
+    8 s: the most 8-s clips of 16-bit audio that fit in 80 MB.
 
     Parameters
     ----------
@@ -549,11 +548,9 @@ def generate(out_dir: str | os.PathLike, seed: int = 0, *, n_songs_per_culture: 
     Notes
     -----
     The cue gains and noise levels were calibrated so the corpus is learnable but not
-    trivially separable: MFCC statistics (20 MFCCs and their deltas, mean and std over
-    time) with an RBF SVM reach a quadrant macro-F1 of 0.67-0.69 under grouped stratified
-    5-fold CV on the default corpus (seeds 0 and 1), arousal being easier (binary F1 ~0.89)
-    than valence (~0.78), as on real data. Within one culture the same model gets 0.62-0.71;
-    trained on one culture and tested on another it drops to 0.37-0.61 (chance: 0.25).
+    trivially separable by MFCC statistics with an RBF SVM, with arousal easier than valence
+    as on real data, and so that a model trained on one culture loses accuracy on another.
+    The datasets chapter measures it (its "How hard is it?" table, with provenance).
 
     Used by: notebooks/datasets.ipynb, notebooks/koh_dubnov.ipynb
     """
