@@ -66,7 +66,7 @@ def status_table(experiments=EXPERIMENTS) -> pd.DataFrame:
         for (dataset, profile, protocol, source), part in records.groupby(keys, sort=False):
             folds = part.groupby("fold")[["n_train", "n_test"]].first()
             ran = list(dict.fromkeys(part["method"]))
-            status = f"{len(ran)} methods ran"
+            status = f"{len(ran)} method{'' if len(ran) == 1 else 's'} ran"
             if exp.methods:
                 missing = [m for m in exp.methods if m not in ran]
                 status = f"{len(exp.methods) - len(missing)} of {len(exp.methods)} rows ran" + (
@@ -77,4 +77,4 @@ def status_table(experiments=EXPERIMENTS) -> pd.DataFrame:
                          "run": f"profile {profile}; {protocol}, {len(folds)} folds; "
                                 f"{folds['n_train'].median():.0f} train / {folds['n_test'].median():.0f} test clips",
                          "source": f"{source} ({code}, {dates})", "status": status})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["paper", "experiment", "status", "data", "run", "source"])
