@@ -25,7 +25,7 @@ CHAPTERS = {
     "louro_svm": ("4q_top100",),
     "louro_dl": ("4q", "4q_top100"),
     "koh_dubnov": ("synthetic", "4q"),
-    "quan_dong": ("synthetic", "4q", "4q_top100", "warriner"),
+    "quan_dong": ("synthetic", "4q", "4q_top100", "warriner", "emomusic"),
     "intro": (),
 }
 """Notebooks in execution order, each with the datasets its published figures need. The intro

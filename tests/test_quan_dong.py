@@ -49,3 +49,19 @@ def test_smoke_run_scores_every_method_on_the_same_splits(tmp_path, torch_one_th
     table = quan_dong.paper_table(summarize(rec, ["r2_valence", "r2_arousal"]))
     assert table.loc["Model 2"].iloc[0]["R² valence"] == 0.981  # the paper's row stands first
     assert {"arousal - valence", "splits", "n_test"} <= set(table.columns)
+
+
+def test_timeline_slides_the_networks_window_over_a_longer_clip(tmp_path, torch_one_thread):
+    tracks = quan_dong.select_clips(generated_tracks(tmp_path), "smoke")
+    model = quan_dong.fit_model(tracks, profile="smoke", duration=6.0)
+    assert model.best_epoch_ is not None  # the epoch was chosen on the held-out songs
+    long_clip = tmp_path / "long.wav"
+    sf.write(long_clip, tone(330, 10.0), SR)
+    line = quan_dong.timeline(model, long_clip)
+    width = model.input_shape_[-1]
+    n_frames = quan_dong.mel_extractor(10.0).n_frames
+    assert len(line) == 1 + (n_frames - width) // quan_dong.TIMELINE_HOP_FRAMES
+    assert list(line.columns) == ["time_s", "valence", "arousal"]
+    hop_s = quan_dong.TIMELINE_HOP_FRAMES * quan_dong.MEL_N_FFT / quan_dong.MEL_SR
+    np.testing.assert_allclose(np.diff(line["time_s"]), hop_s)
+    assert line["time_s"].iloc[0] == width / 2 * quan_dong.MEL_N_FFT / quan_dong.MEL_SR

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ..config import check_profile
-from ..evaluation import CVResult, cross_validate_regression
+from ..audio import frame, load_audio
+from ..evaluation import CVResult, cross_validate_regression, make_splits
 from ..features import extract
 from ..features.registry import get
 from ..features.spectral import LogMel
@@ -142,6 +143,42 @@ def run(tracks: pd.DataFrame, *, profile: str, dataset: str, seed: int = 0, dura
                                seed=seed))
     return CVResult(pd.concat([p.records for p in parts], ignore_index=True),
                     pd.concat([p.predictions for p in parts], ignore_index=True))
+
+
+def fit_model(tracks: pd.DataFrame, *, row: str = "Model 1", profile: str, seed: int = 0,
+              duration: float = 30.0) -> TorchRegressor:
+    """One network of :data:`MODELS` trained on every clip of ``tracks``, the epoch chosen on a
+    song-grouped, quadrant-stratified fifth held out for validation.
+
+    Used by: notebooks/quan_dong.ipynb (the emoMusic timelines).
+    """
+    mel = extract(tracks, mel_extractor(duration))
+    clips = mel.tracks
+    split = make_splits(clips["quadrant"].to_numpy(), "holdout80-0-20x1", groups=clips["group"].to_numpy(),
+                        seed=seed)[0]
+    Y = clips[list(TARGETS)].to_numpy(dtype=float)
+    model = TorchRegressor(MODELS[row], epochs=PROFILES[check_profile(profile)]["epochs"], random_state=seed)
+    return model.fit(mel.X[split.train], Y[split.train], validation=(mel.X[split.test], Y[split.test]))
+
+
+TIMELINE_HOP_FRAMES = 22
+"""Hop of the sliding windows of :func:`timeline`: 22 frames of 23.2 ms = 0.51 s, the whole number
+of frames closest to the 2 Hz of the emoMusic and DEAM annotations."""
+
+
+def timeline(model: TorchRegressor, path, *, hop_frames: int = TIMELINE_HOP_FRAMES) -> pd.DataFrame:
+    """A fitted network's (valence, arousal) over a whole clip: its input-length window (30 s for
+    the paper's networks) slid along the clip's mel spectrogram; ``time_s`` is each window's centre.
+
+    Used by: notebooks/quan_dong.ipynb (the 10 emoMusic clips beside their 2 Hz annotations).
+    """
+    audio = load_audio(path, sr=MEL_SR)
+    spectrogram = mel_extractor(len(audio) / MEL_SR)(audio, MEL_SR)
+    width = model.input_shape_[-1]
+    windows = frame(spectrogram, width, hop_frames, axis=-1, pad="short")
+    predictions = np.asarray(model.predict(np.ascontiguousarray(windows))).reshape(len(windows), -1)
+    centres = (np.arange(len(windows)) * hop_frames + width / 2) * MEL_N_FFT / MEL_SR
+    return pd.DataFrame({"time_s": centres, **{t: predictions[:, k] for k, t in enumerate(TARGETS)}})
 
 
 def paper_table(summary: pd.DataFrame) -> pd.DataFrame:
