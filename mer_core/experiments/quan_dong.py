@@ -88,7 +88,7 @@ def _evaluate(estimator, X, tracks: pd.DataFrame, *, method: str, features: str,
         estimator, X, tracks[list(TARGETS)].to_numpy(dtype=float), targets=TARGETS,
         groups=tracks["group"].to_numpy(), strata=tracks["quadrant"].to_numpy(), cv=settings["cv"], seed=seed,
         progress=False, paper=PAPER, method=method, features=features, dataset=dataset, profile=profile)
-    return CVResult(result.records, result.predictions.assign(method=method))
+    return CVResult(result.records, result.predictions.assign(method=method, features=features))
 
 
 def run(tracks: pd.DataFrame, *, profile: str, dataset: str, seed: int = 0, duration: float = 30.0,
