@@ -1,7 +1,11 @@
+import os
+from pathlib import Path
+
 import pytest
 from conftest import EMOMUSIC, EMOMUSIC_SAMPLES_MS, emomusic_dynamic
 
 from mer_core.datasets import DatasetError, emomusic, load_dataset, status
+from mer_core.errors import ParameterError
 
 
 def test_static_annotations_and_song_information(emomusic_root):
@@ -106,3 +110,51 @@ def test_dynamic_files_must_agree(emomusic_root):
     path.write_text(path.read_text().replace("sample_16500ms", "s16500"))
     with pytest.raises(DatasetError, match="unexpected columns"):
         emomusic.load_dynamic(emomusic_root)
+
+
+def test_quadrant_mappings_counts_and_order(emomusic_root):
+    # song 10's static valence at the scale's midpoint 5: the boundary rule decides its quadrant
+    path = emomusic_root / "annotations" / "static_annotations.csv"
+    path.write_text(path.read_text().replace("10,4,1.7638,4.7,1.9465", "10,4,1.7638,5,1.9465"))
+    table = emomusic.quadrant_mappings(emomusic_root, paper_counts={"Q1": 1, "Q2": 0, "Q3": 3, "Q4": 0})
+    assert list(table.columns) == ["source", "midpoint", "midpoint_valence", "midpoint_arousal", "at_midpoint",
+                                   "n_songs", "Q1", "Q2", "Q3", "Q4", "distance"]
+    rows = [(r.source, r.midpoint, r.at_midpoint, [r.Q1, r.Q2, r.Q3, r.Q4], r.distance) for r in table.itertuples()]
+    # static (V, A): 2 (3.0, 3.1), 3 (3.3, 3.5), 10 (5, 4.0), 1000 (5.8889, 7.2222); the dynamic means over
+    # time: V 0.11, 0.21, 0.31, 0.41 and A -0.09, -0.19, -0.29, -0.39 (conftest.emomusic_dynamic)
+    assert rows == [("static", "scale", "negative", [1, 0, 3, 0], 0),  # 10 at V = 5 goes to V-: Q3
+                    ("static", "scale", "positive", [1, 0, 2, 1], 2),  # ... or to V+: Q4
+                    ("static", "median", "positive", [2, 0, 2, 0], 2),
+                    ("static", "median", "negative", [2, 0, 2, 0], 2),
+                    ("static", "mean", "positive", [1, 0, 2, 1], 2), ("static", "mean", "negative", [1, 0, 2, 1], 2),
+                    ("dynamic", "scale", "positive", [0, 0, 0, 4], 8),
+                    ("dynamic", "scale", "negative", [0, 0, 0, 4], 8),
+                    ("dynamic", "median", "positive", [0, 2, 0, 2], 8),
+                    ("dynamic", "median", "negative", [0, 2, 0, 2], 8),
+                    ("dynamic", "mean", "positive", [0, 2, 0, 2], 8), ("dynamic", "mean", "negative", [0, 2, 0, 2], 8)]
+    by = table.set_index(["source", "midpoint", "at_midpoint"])
+    assert by.loc[("static", "median", "positive"), ["midpoint_valence", "midpoint_arousal"]].tolist() == \
+        pytest.approx([4.15, 3.75])
+    assert by.loc[("dynamic", "mean", "positive"), ["midpoint_valence", "midpoint_arousal"]].tolist() == \
+        pytest.approx([0.26, -0.24])
+    assert (table["n_songs"] == 4).all() and table["distance"].is_monotonic_increasing
+    with pytest.raises(ParameterError, match="a count for each of Q1, Q2, Q3, Q4"):
+        emomusic.quadrant_mappings(emomusic_root, paper_counts={"Q1": 1, "Q2": 0, "Q3": 3})
+
+
+def _real_emomusic():
+    for d in os.environ.get("MER_DATA_DIR", "").split(os.pathsep):
+        if d and (Path(d) / emomusic.DIRNAME / emomusic.STATIC).is_file():
+            return Path(d) / emomusic.DIRNAME
+    return None
+
+
+@pytest.mark.skipif(_real_emomusic() is None, reason="the real emoMusic annotations are not on MER_DATA_DIR")
+def test_quadrant_mappings_reproduce_koh_dubnov_on_the_real_data():
+    table = emomusic.quadrant_mappings(_real_emomusic())
+    exact = table[table["distance"] == 0]
+    assert exact[["source", "midpoint"]].drop_duplicates().values.tolist() == [["dynamic", "scale"]]
+    assert exact[["n_songs", "Q1", "Q2", "Q3", "Q4"]].values.tolist() == [[744, 305, 87, 241, 111]] * 2
+    assert table["distance"].iloc[2] == 62  # the nearest other mapping: static means at their medians
+    static = table.set_index(["source", "midpoint", "at_midpoint"]).loc[("static", "scale", "positive")]
+    assert static[["Q1", "Q2", "Q3", "Q4"]].tolist() == [265, 72, 287, 120]

@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mer_core import runstore
 from mer_core.evaluation import RECORD_COLUMNS, summarize
 from mer_core.experiments import louro_dl
 from mer_core.experiments.features import subset
@@ -85,7 +86,7 @@ def test_run_store_resumes_finished_rows_and_keys_on_the_settings(tmp_path, monk
     louro_dl.run_rows(data, ["DL Baseline"], progress=False)  # no store: always computed
     assert len(built) == 3 and not list(tmp_path.glob("*.tmp"))
     assert first_timing.loc[0, "code_version"] and first_timing.loc[0, "model_code"]
-    monkeypatch.setattr(louro_dl, "source_digest", lambda *modules: "other-model-code")
+    monkeypatch.setattr(runstore, "source_digest", lambda *modules: "other-model-code")
     louro_dl.run_rows(data, ["DL Baseline"], store=tmp_path, progress=False)
     assert len(built) == 4  # changed model code: the stored row is stale and is computed again
 

@@ -22,7 +22,7 @@ import soundfile as sf
 import torch
 
 from mer_core import weights
-from mer_core.errors import WeightsError
+from mer_core.errors import ParameterError, WeightsError
 from mer_core.features import musicnn as mn
 from mer_core.features import tf_checkpoint as ckpt
 from mer_core.features.base import MissingWeightsError, extract
@@ -310,3 +310,31 @@ def test_extractor_end_to_end_through_extract(ref, tmp_path):
     np.testing.assert_allclose(feats.X[0], ref["MTT_musicnn_chords_penultimate"].mean(axis=0), atol=1e-4)
     tags = mn.MusicnnEmbedding("MSD_vgg", "taggram", pooling="max")(y, 16000)
     np.testing.assert_allclose(tags, ref["MSD_vgg_chords_taggram"].max(axis=0), atol=1e-4)
+
+
+@needs_weights
+def test_one_network_pass_per_clip_serves_every_layer_and_pooling(ref, tmp_path, monkeypatch):
+    y = reference_signal(**json.loads(str(ref["spec_chords"])))
+    path = tmp_path / "chords.wav"
+    sf.write(path, y, 16000, subtype="FLOAT")
+    tracks = pd.DataFrame({"track_id": ["chords"], "path": [str(path)]})
+    cache = tmp_path / "cache"
+    penultimate = extract(tracks, mn.MusicnnEmbedding("MTT_musicnn"), cache_dir=cache, progress=False)
+    assert sorted(p.name for p in cache.iterdir()) == ["musicnn_mtt_windows"]  # one entry for all layers
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the network ran again")
+
+    monkeypatch.setattr(mn.MusicnnEmbedding, "embed_layers", no_network)
+    pool = extract(tracks, mn.MusicnnEmbedding("MTT_musicnn", "mean_pool", pooling="mean+max"), cache_dir=cache,
+                   progress=False)
+    np.testing.assert_allclose(penultimate.X[0], ref["MTT_musicnn_chords_penultimate"].mean(axis=0), atol=1e-4)
+    expected = ref["MTT_musicnn_chords_mean_pool"]
+    np.testing.assert_allclose(pool.X[0], np.concatenate([expected.mean(0), expected.max(0)]),
+                               atol=1e-5 * max(1.0, float(np.abs(expected).max())))
+    windows = mn.MusicnnEmbedding("MTT_musicnn").windows()
+    table = np.load(next((cache / "musicnn_mtt_windows").glob("*.npy")))
+    assert table.shape[1] == windows.dim == 50 + 200 + 753 + 753
+    np.testing.assert_allclose(windows.layer(table, "taggram"), ref["MTT_musicnn_chords_taggram"], atol=1e-4)
+    with pytest.raises(ParameterError, match="no layer 'pool5'"):
+        windows.layer(table, "pool5")

@@ -5,6 +5,7 @@
 * :mod:`.warriner` — Warriner's valence/arousal/dominance word norms (4Q's tag-derived ratings);
 * :mod:`.emomusic` — emoMusic (1000 Songs, Soleymani et al.): static and 2 Hz annotations, audio of a few songs;
 * :mod:`.deam` — DEAM (Aljanaki et al.): static and 2 Hz annotations, no audio;
+* :mod:`.ravdess` — RAVDESS song clips (Livingstone & Russo), emotion labels: RAVDESS song, truncated to 2.39 s;
 * :mod:`.tabular` — any CSV of features plus a label column.
 """
 from __future__ import annotations
@@ -42,7 +43,7 @@ def status(data_dir: str | Path | None = None, deep: bool = False) -> pd.DataFra
     -------
     pandas.DataFrame
         One row per dataset (``synthetic``, ``4q``, ``4q_top100``, ``warriner``, ``emomusic``,
-        ``deam``) with :data:`STATUS_COLUMNS`:
+        ``deam``, ``ravdess``) with :data:`STATUS_COLUMNS`:
         ``state`` is ``ok`` (every expected clip usable), ``partial`` (some clips missing or
         unreadable, the rest usable), ``absent`` or ``invalid`` (not usable: ``detail`` says
         why); ``n_present`` counts the usable clips (rows of ``4q_top100``) out of
@@ -52,17 +53,21 @@ def status(data_dir: str | Path | None = None, deep: bool = False) -> pd.DataFra
         annotated songs, usable without audio, and their ``detail`` says how many have audio
         (e.g. "744 songs annotated, audio for 10"); an audio file that is empty (or with
         ``deep`` does not decode) counts as unreadable and makes the dataset ``partial``.
+        ``ravdess`` counts the clips of the full song set (1012; the copy here lacks 3, so it is
+        ``partial``), and its ``detail`` ends with "RAVDESS song, truncated to 2.39 s".
 
     Used by: ``mer data check``, :func:`mer_core.experiments.common.header` (every notebook's first cell).
     """
-    from . import deam, emomusic, fourq, synthetic, warriner
+    from . import deam, emomusic, fourq, ravdess, synthetic, warriner
 
     return pd.DataFrame([_audio_status("synthetic", locate(synthetic.DIRNAME, data_dir), synthetic.load, deep),
                          _audio_status("4q", locate(fourq.DIRNAME, data_dir), fourq.load, deep),
                          _table_status("4q_top100", locate(fourq.FEATURES_DIRNAME, data_dir), fourq.load_top100),
                          _table_status("warriner", locate(warriner.DIRNAME, data_dir), warriner.load, "words"),
                          _annotated_status("emomusic", locate(emomusic.DIRNAME, data_dir), emomusic.load, deep),
-                         _annotated_status("deam", locate(deam.DIRNAME, data_dir), deam.load, deep)],
+                         _annotated_status("deam", locate(deam.DIRNAME, data_dir), deam.load, deep),
+                         _audio_status("ravdess", locate(ravdess.DIRNAME, data_dir), ravdess.load, deep,
+                                       note=ravdess.DESCRIPTION)],
                         columns=STATUS_COLUMNS)
 
 
@@ -87,8 +92,11 @@ def _table_status(name: str, path: Path, loader, unit: str = "rows") -> tuple:
     return (name, "ok", n_rows, n_rows, 0, 0, str(path), f"{n_rows} {unit}")
 
 
-def _audio_status(name: str, path: Path, loader, deep: bool) -> tuple:
-    """Status row of an audio dataset: load it leniently, optionally decode every clip."""
+def _audio_status(name: str, path: Path, loader, deep: bool, note: str = "") -> tuple:
+    """Status row of an audio dataset: load it leniently, optionally decode every clip.
+
+    ``note`` (e.g. "RAVDESS song, truncated to 2.39 s") ends the ``detail`` of a usable dataset.
+    """
     if not path.exists():
         return _absent(name, path)
     try:
@@ -108,14 +116,15 @@ def _audio_status(name: str, path: Path, loader, deep: bool) -> tuple:
             except AudioError:
                 unreadable.append(track_id)
     n_present = n_expected - len(missing) - len(unreadable)
+    suffix = f"; {note}" if note else ""
     if not missing and not unreadable:
         return (name, "ok", n_present, n_expected, 0, 0, str(path),
-                f"{n_present} clips" + (", every one decoded" if deep else ""))
+                f"{n_present} clips" + (", every one decoded" if deep else "") + suffix)
     state = "partial" if n_present else "invalid"
     lost = [f"{len(ids)} {what} (e.g. {', '.join(map(str, ids[:3]))})"
             for ids, what in ((missing, "missing"), (unreadable, "unreadable")) if ids]
     return (name, state, n_present, n_expected, len(missing), len(unreadable), str(path),
-            f"{n_present} of {n_expected} clips usable; " + ", ".join(lost))
+            f"{n_present} of {n_expected} clips usable; " + ", ".join(lost) + (suffix if n_present else ""))
 
 
 def _annotated_status(name: str, path: Path, loader, deep: bool) -> tuple:
@@ -151,20 +160,24 @@ def _annotated_status(name: str, path: Path, loader, deep: bool) -> tuple:
 
 
 def load_dataset(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
-    """Tracks table of a dataset by name (``synthetic``, ``4q``, ``emomusic`` or ``deam``) from the data search path.
+    """Tracks table of a dataset by name from the data search path.
+
+    ``name`` is ``synthetic``, ``4q``, ``emomusic``, ``deam`` or ``ravdess``.
 
     A partial 4Q copy loads without its missing clips (:func:`.fourq.load`, with a warning counting
     them); when Warriner's norms are on the same search path, its clips get their tag-derived
     ``valence``, ``arousal`` and ``n_moods`` (:func:`.fourq.load` with ``norms``). ``emomusic``
     and ``deam`` load every annotated song; those without audio have ``has_audio`` False and an
-    empty ``path`` (feature extraction reports them as failures).
+    empty ``path`` (feature extraction reports them as failures). ``ravdess`` loads the song
+    clips present (RAVDESS song, truncated to 2.39 s; :func:`.ravdess.load`, with a warning
+    counting the missing ones).
 
     Used by: ``mer features extract``, ``mer features benchmark``, notebooks/features.ipynb,
     notebooks/quan_dong.ipynb.
     """
-    from . import deam, emomusic, fourq, synthetic, warriner
+    from . import deam, emomusic, fourq, ravdess, synthetic, warriner
 
-    modules = {"synthetic": synthetic, "4q": fourq, "emomusic": emomusic, "deam": deam}
+    modules = {"synthetic": synthetic, "4q": fourq, "emomusic": emomusic, "deam": deam, "ravdess": ravdess}
     if name not in modules:
         raise ParameterError(f"unknown dataset {name!r}; choose one of {', '.join(modules)}")
     root = locate(modules[name].DIRNAME, data_dir)

@@ -18,16 +18,19 @@ so ``group`` is the song id; ``artist`` is there for artist-level splits.
 These are the MediaEval 2013 songs of DEAM (:mod:`.deam`, same ids). Koh & Dubnov's quadrant
 counts (their Table 1: Q1 305, Q2 87, Q3 241, Q4 111) are those of the per-song means of the
 dynamic annotations (:func:`load_dynamic`) with midpoint 0; the static means with midpoint 5 give
-Q1 265, Q2 72, Q3 287, Q4 120.
+Q1 265, Q2 72, Q3 287, Q4 120. :func:`quadrant_mappings` tries 12 candidate mappings against the
+paper's counts: only the dynamic means with midpoint 0 reproduce them (the nearest other is 62 away).
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from .base import DatasetError, audio_files, validate_tracks
+from ..errors import ParameterError
+from .base import QUADRANTS, DatasetError, audio_files, va_to_quadrant, validate_tracks
 
 DIRNAME = "emoMusic"
 STATIC = "annotations/static_annotations.csv"
@@ -35,6 +38,9 @@ SONGS_INFO = "annotations/songs_info.csv"
 AUDIO_DIR = "clips_45seconds"
 SPLITS = ("development", "evaluation")
 """Values of ``split``: the MediaEval 2013 development and evaluation sets (619 and 125 songs)."""
+
+KOH_DUBNOV_COUNTS = {"Q1": 305, "Q2": 87, "Q3": 241, "Q4": 111}
+"""Koh & Dubnov's quadrant counts of the 744 songs (their Table 1)."""
 
 _STATIC_COLUMNS = {"song_id": "track_id", "mean_valence": "valence", "mean_arousal": "arousal",
                    "std_valence": "valence_std", "std_arousal": "arousal_std"}
@@ -172,3 +178,73 @@ def load_dynamic(root: str | Path) -> pd.DataFrame:
     table = table.sort_values(["track_id", "time_s"], ignore_index=True,
                               key=lambda c: c.map(_song_key) if c.name == "track_id" else c)
     return table[["track_id", "time_s", "valence", "arousal", "valence_std", "arousal_std"]]
+
+
+MAPPING_COLUMNS = ["source", "midpoint", "midpoint_valence", "midpoint_arousal", "at_midpoint", "n_songs",
+                   *QUADRANTS, "distance"]
+"""Columns of :func:`quadrant_mappings`."""
+
+
+def quadrant_mappings(root: str | Path, paper_counts: dict[str, int] | None = None) -> pd.DataFrame:
+    """Quadrant counts of every candidate mapping of the annotations, nearest to a paper's counts first.
+
+    A mapping is a source of per-song (valence, arousal), a midpoint per axis and a rule for a
+    value equal to the midpoint; each gives quadrants by :func:`~mer_core.datasets.base.va_to_quadrant`
+    (Q1 +V+A, Q2 -V+A, Q3 -V-A, Q4 +V-A). On the real data the dynamic means with midpoint 0
+    reproduce Koh & Dubnov's Q1 305, Q2 87, Q3 241, Q4 111 exactly (distance 0; no mean is
+    exactly 0, so both rules agree); every other mapping is at least 62 away (static means split at
+    their medians, valence 5.0 and arousal 4.8); the static means split at 5 give Q1 265, Q2 72,
+    Q3 287, Q4 120 (distance 110), or 251, 73, 307, 113 (136) when a 5 counts as negative.
+
+    Parameters
+    ----------
+    root : path-like
+        The ``emoMusic`` folder.
+    paper_counts : dict, optional
+        Songs per quadrant to compare with, ``{"Q1": n1, ..., "Q4": n4}`` (default
+        :data:`KOH_DUBNOV_COUNTS`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per mapping (12), with :data:`MAPPING_COLUMNS`: ``source`` (``"static"``: the
+        whole-clip means of :func:`load`, 1-9; ``"dynamic"``: the per-song mean over time of the
+        2 Hz curves of :func:`load_dynamic`, -1..1), ``midpoint`` (``"scale"``: the scale's
+        middle, 5 static and 0 dynamic; ``"median"`` or ``"mean"`` of each axis over the
+        source's songs), ``midpoint_valence`` and ``midpoint_arousal`` (the values used),
+        ``at_midpoint`` (a value equal to the midpoint counts as ``"positive"``, as
+        :func:`va_to_quadrant` does, or ``"negative"``), ``n_songs``, the counts ``Q1`` .. ``Q4``
+        and ``distance``, the L1 distance to ``paper_counts`` (sum of absolute differences).
+        Sorted by distance; ties keep the order source, midpoint, rule as listed above.
+
+    Raises
+    ------
+    ParameterError
+        If ``paper_counts`` does not give a count for each of Q1..Q4 (and nothing else).
+    DatasetError
+        As :func:`load` and :func:`load_dynamic`.
+
+    Used by: notebooks/koh_dubnov.ipynb (the emoMusic row of Table 1).
+    """
+    paper_counts = dict(KOH_DUBNOV_COUNTS if paper_counts is None else paper_counts)
+    if sorted(paper_counts) != list(QUADRANTS):
+        raise ParameterError(f"paper_counts must give a count for each of {', '.join(QUADRANTS)}, "
+                             f"got keys {sorted(paper_counts)}")
+    static = load(root).set_index("track_id")[["valence", "arousal"]]
+    dynamic = load_dynamic(root).groupby("track_id", sort=False)[["valence", "arousal"]].mean()
+    rows = []
+    for source, ratings, scale_midpoint in (("static", static, 5.0), ("dynamic", dynamic, 0.0)):
+        midpoints = {"scale": (scale_midpoint, scale_midpoint),
+                     "median": tuple(ratings[c].median() for c in ("valence", "arousal")),
+                     "mean": tuple(ratings[c].mean() for c in ("valence", "arousal"))}
+        for name, (mid_v, mid_a) in midpoints.items():
+            # centred on the midpoints (for floats, x - m >= 0 exactly when x >= m); a value at the
+            # midpoint goes negative with the threshold at the smallest float above 0
+            for rule, threshold in (("positive", 0.0), ("negative", np.nextafter(0.0, 1.0))):
+                quadrants = va_to_quadrant(ratings["valence"] - mid_v, ratings["arousal"] - mid_a,
+                                           midpoint=threshold)
+                counts = pd.Series(quadrants).value_counts().reindex(list(QUADRANTS), fill_value=0)
+                rows.append((source, name, float(mid_v), float(mid_a), rule, len(ratings), *counts.astype(int),
+                             int(sum(abs(counts[q] - paper_counts[q]) for q in QUADRANTS))))
+    table = pd.DataFrame(rows, columns=MAPPING_COLUMNS)
+    return table.sort_values("distance", kind="stable", ignore_index=True)

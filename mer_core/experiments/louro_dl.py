@@ -6,14 +6,10 @@ song-level stratified splits), so the rows differ only in the method.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import pickle
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,6 +17,7 @@ import torch
 
 from ..config import check_profile
 from ..errors import DatasetError
+from .. import runstore
 from ..provenance import code_version, machine, source_digest
 from ..evaluation import CVResult, cross_validate
 from ..features import extract
@@ -342,11 +339,11 @@ def build_row(row: str, data: LouroData):
 
 
 def row_key(row: str, data: LouroData) -> str:
-    """Digest of everything a row's result depends on: row, profile settings, seed, clips and the
-    source of the model code (:data:`MODEL_CODE`), so a stale row is never reused silently."""
+    """Run-store key of a row (:func:`mer_core.runstore.run_key`): row, profile settings, seed,
+    clips and the source of the model code (:data:`MODEL_CODE`), so a stale row is never reused."""
     spec = {"row": row, "profile": data.profile, "settings": data.settings, "seed": data.seed,
-            "clips": list(map(str, data.tracks["track_id"])), "model_code": source_digest(*MODEL_CODE)}
-    return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
+            "clips": list(map(str, data.tracks["track_id"]))}
+    return runstore.run_key(spec, MODEL_CODE)
 
 
 def run_rows(data: LouroData, rows=ROWS, *, store: str | os.PathLike | None = None,
@@ -366,12 +363,11 @@ def run_rows(data: LouroData, rows=ROWS, *, store: str | os.PathLike | None = No
     records, predictions, timing = [], [], []
     groups = data.tracks["group"].to_numpy()
     for row in rows:
-        path = None if store is None else Path(store) / f"{row_key(row, data)}.pkl"
-        if path is not None and path.is_file():
-            with open(path, "rb") as f:
-                saved = pickle.load(f)
+        key = row_key(row, data)
+        saved = runstore.load(store, key)
+        if saved is not None:
             res, row_timing = saved["result"], saved["timing"]
-            row_timing["source"] = f"run store ({path.name})"
+            row_timing["source"] = f"run store ({key})"
         else:
             start = time.perf_counter()
             estimator, X, features = build_row(row, data)
@@ -384,12 +380,7 @@ def run_rows(data: LouroData, rows=ROWS, *, store: str | os.PathLike | None = No
                           "code_version": code_version(), "model_code": source_digest(*MODEL_CODE),
                           "torch_threads": torch.get_num_threads(),
                           "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-            if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                partial = path.with_suffix(f".{os.getpid()}.tmp")
-                with open(partial, "wb") as f:
-                    pickle.dump({"result": res, "timing": row_timing}, f)
-                partial.replace(path)  # atomic: a concurrent reader never sees half a row
+            runstore.save(store, key, {"result": res, "timing": row_timing})
             row_timing = {**row_timing, "source": "computed"}
         records.append(res.records)
         predictions.append(res.predictions.assign(method=row))

@@ -202,7 +202,7 @@ class AisfxEmbedding(PooledEmbedding):
     name = "aisfx"
     version = "1"
     sr = AISFX_SR
-    frame_dim = AisfxEmbeddingNet.dim
+    layer_dims = {"embedding": AisfxEmbeddingNet.dim}
 
     def __init__(self, pooling: str = "mean", block_hop: float = 0.5,
                  weights_dir: str | os.PathLike | None = None):
@@ -219,10 +219,10 @@ class AisfxEmbedding(PooledEmbedding):
             self._model = load_aisfx(self._weights_dir).to(best_device())
         return self._model
 
-    def embed_frames(self, y: np.ndarray, sr: int) -> np.ndarray:
-        """Block-level embeddings, ``(n_blocks, 512)``."""
+    def embed_layers(self, y: np.ndarray, sr: int) -> dict[str, np.ndarray]:
+        """Block-level embeddings, ``{"embedding": (n_blocks, 512)}``."""
         blocks = aisfx_blocks(aisfx_spectrogram(y, sr), block_hop=self.block_hop)
-        return run_batches(self.model(), blocks, batch_size=16)
+        return {"embedding": run_batches(self.model(), blocks, batch_size=16)}
 
 
 EXTRACTORS = {"aisfx": AisfxEmbedding}

@@ -145,6 +145,11 @@ def extract(tracks: pd.DataFrame, extractor: Extractor, *, cache: bool = True,
         Features for the clips that succeeded and a table of the ones that failed; a
         warning states the count of failures.
 
+    A pretrained-network extractor (:class:`~mer_core.features.pretrained.PooledEmbedding`) is
+    run as its :meth:`~mer_core.features.pretrained.PooledEmbedding.windows` extractor, whose
+    cache entry holds every layer's window vectors of the clip, then pooled: all layers and
+    poolings of one network cost a single network pass per clip.
+
     Raises
     ------
     MissingWeightsError
@@ -156,6 +161,12 @@ def extract(tracks: pd.DataFrame, extractor: Extractor, *, cache: bool = True,
     """
     if "path" not in tracks.columns or "track_id" not in tracks.columns:
         raise ParameterError("tracks needs 'track_id' and 'path' columns")
+    if hasattr(extractor, "windows"):  # a pretrained network: one cached pass per clip serves all its layers
+        windows = extract(tracks, extractor.windows(), cache=cache, cache_dir=cache_dir, n_jobs=n_jobs,
+                          progress=progress)
+        pooled = [extractor.from_windows(table) for table in windows.X]
+        X = np.stack(pooled) if pooled else np.empty((0, extractor.dim), dtype=np.float32)
+        return FeatureSet(X=X, tracks=windows.tracks, failures=windows.failures, extractor=extractor.name)
     if extractor.requires_weights and not extractor.weights_available():
         # one clear error before the batch, not one failure per clip; never random weights
         raise MissingWeightsError(f"{extractor.name}: its pretrained weights are not in the weights directory; "

@@ -402,8 +402,12 @@ class MusicnnEmbedding(PooledEmbedding):
         self.name = extractor_name(model, layer, pooling)
 
     @property
-    def frame_dim(self) -> int:
-        return LAYER_DIMS[architecture(self.model)][self.layer]
+    def layer_dims(self) -> dict[str, int]:
+        return LAYER_DIMS[architecture(self.model)]
+
+    @property
+    def window_name(self) -> str:
+        return extractor_name(self.model, REGISTERED_LAYERS[architecture(self.model)][0])
 
     def params(self) -> dict:
         return {"model": self.model, "layer": self.layer, "pooling": self.pooling}
@@ -411,15 +415,14 @@ class MusicnnEmbedding(PooledEmbedding):
     def weights_available(self) -> bool:
         return musicnn_weights_present(self._weights_dir, model=self.model)
 
-    def embed_frames(self, y: np.ndarray, sr: int = SR) -> np.ndarray:
-        """The layer's output for each 3 s patch of the clip: ``(n_patches, frame_dim)``."""
+    def embed_layers(self, y: np.ndarray, sr: int = SR) -> dict[str, np.ndarray]:
+        """Every layer's output for each 3 s patch of the clip, from one pass: ``{layer: (n_patches, dim)}``."""
         if self._model is None:
             self._model = load_musicnn(self.model, self._weights_dir)
         batch = torch.from_numpy(patches(log_mel(y, sr)))
         with torch.inference_mode():
             taggram, embeddings = self._model(batch, return_embeddings=True)
-        out = taggram if self.layer == "taggram" else embeddings[self.layer]
-        return out.numpy()
+        return {"taggram": taggram.numpy(), **{k: v.numpy() for k, v in embeddings.items()}}
 
 
 REGISTERED_LAYERS = {"musicnn": ("penultimate", "taggram", "mean_pool"), "vgg": ("pool5", "taggram")}

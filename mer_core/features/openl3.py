@@ -305,8 +305,8 @@ class OpenL3Embedding(PooledEmbedding):
         self.backend = backend
 
     @property
-    def frame_dim(self) -> int:
-        return self.embedding_size
+    def layer_dims(self) -> dict[str, int]:
+        return {"embedding": self.embedding_size}
 
     def weights_available(self) -> bool:
         if self.backend == "openl3":
@@ -326,17 +326,17 @@ class OpenL3Embedding(PooledEmbedding):
                     best_device(), memory_format=torch.channels_last)
         return self._model
 
-    def embed_frames(self, y: np.ndarray, sr: int) -> np.ndarray:
-        """Window-level embeddings, ``(n_windows, embedding_size)``."""
+    def embed_layers(self, y: np.ndarray, sr: int) -> dict[str, np.ndarray]:
+        """Window-level embeddings, ``{"embedding": (n_windows, embedding_size)}``."""
         if self.backend == "openl3":
             import openl3
 
             emb, _ = openl3.get_audio_embedding(y, sr, model=self.model(), hop_size=self.hop_size,
                                                 center=self.center, verbose=False)
-            return np.asarray(emb, dtype=np.float32)
+            return {"embedding": np.asarray(emb, dtype=np.float32)}
         if sr != OPENL3_SR:
             y = resample(np.asarray(y, dtype=np.float32), sr, OPENL3_SR)
-        return run_batches(self.model(), openl3_windows(y, self.hop_size, self.center), batch_size=8)
+        return {"embedding": run_batches(self.model(), openl3_windows(y, self.hop_size, self.center), batch_size=8)}
 
 
 EXTRACTORS = {"openl3_512": lambda: OpenL3Embedding(512), "openl3_6144": lambda: OpenL3Embedding(6144)}

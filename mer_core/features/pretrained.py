@@ -78,12 +78,15 @@ def run_batches(model: nn.Module, inputs: np.ndarray, batch_size: int) -> np.nda
 
 
 class PooledEmbedding(Extractor):
-    """Base of the pretrained-network extractors: window vectors pooled over the clip.
+    """Base of the pretrained-network extractors: window vectors of one layer pooled over the clip.
 
-    A subclass sets ``name``, ``version`` and ``sr``, says how long a window vector is
-    (``frame_dim``) and computes the window vectors of a clip (:meth:`embed_frames`); calling
-    the extractor pools them with :func:`pool_over_time`. The network is loaded once, on
-    first use, into ``_model``.
+    A subclass sets ``name``, ``version`` and ``sr``, says which layers one pass of its network
+    yields and how long their window vectors are (``layer_dims``, the chosen one in ``layer``)
+    and computes them all for a clip (:meth:`embed_layers`). Calling the extractor pools the
+    chosen layer with :func:`pool_over_time`; :func:`mer_core.features.extract` instead
+    extracts (and caches) :meth:`windows`, every layer's window vectors from one network pass,
+    and pools them (:meth:`from_windows`), so all layers and poolings of a network cost one
+    pass per clip. The network is loaded once, on first use, into ``_model``.
 
     Parameters
     ----------
@@ -96,8 +99,8 @@ class PooledEmbedding(Extractor):
 
     parallel = False  # one process holds the network; torch uses its own threads
     requires_weights = True
-    frame_dim: int
-    """Length of one window vector."""
+    layer: str = "embedding"
+    """The layer whose window vectors are pooled (single-layer networks: ``"embedding"``)."""
 
     def __init__(self, pooling: str = "mean", weights_dir: str | os.PathLike | None = None):
         self.pooling = check_pooling(pooling)
@@ -105,12 +108,99 @@ class PooledEmbedding(Extractor):
         self._model = None
 
     @property
+    def layer_dims(self) -> dict[str, int]:  # pragma: no cover - abstract
+        """``{layer: length of its window vector}`` for every layer :meth:`embed_layers` returns, in order."""
+        raise NotImplementedError
+
+    @property
+    def frame_dim(self) -> int:
+        """Length of one window vector of ``layer``."""
+        return self.layer_dims[self.layer]
+
+    @property
     def dim(self) -> int:
         return pooled_dim(self.frame_dim, self.pooling)
 
-    def embed_frames(self, y: np.ndarray, sr: int) -> np.ndarray:  # pragma: no cover - abstract
-        """The window vectors of a clip, ``(n_windows, frame_dim)``."""
+    @property
+    def window_name(self) -> str:
+        """Name of the network's :meth:`windows` extractor (cache folder) without the ``_windows`` suffix."""
+        return self.name
+
+    def embed_layers(self, y: np.ndarray, sr: int) -> dict[str, np.ndarray]:  # pragma: no cover - abstract
+        """Every layer's window vectors of a clip from one pass: ``{layer: (n_windows, dim)}``."""
         raise NotImplementedError
+
+    def embed_frames(self, y: np.ndarray, sr: int) -> np.ndarray:
+        """The window vectors of ``layer`` for a clip, ``(n_windows, frame_dim)``."""
+        return self.embed_layers(y, sr)[self.layer]
+
+    def windows(self) -> "WindowEmbeddings":
+        """The extractor of all layers' window vectors that this one pools (one network pass per clip)."""
+        return WindowEmbeddings(self)
+
+    def from_windows(self, table: np.ndarray) -> np.ndarray:
+        """Pool ``layer``'s columns of a :class:`WindowEmbeddings` output into the clip vector."""
+        return pool_over_time(self.windows().layer(table, self.layer), self.pooling)
 
     def __call__(self, y: np.ndarray, sr: int) -> np.ndarray:
         return pool_over_time(self.embed_frames(y, sr), self.pooling)
+
+
+class WindowEmbeddings(Extractor):
+    """Every layer's window vectors of one pretrained network for a clip, side by side.
+
+    Output ``(n_windows, sum of the layer dimensions)``: the layers of
+    :attr:`PooledEmbedding.layer_dims`, in that order; :meth:`layer` cuts one out. Its cache
+    entry (``<network>_windows``) serves every layer, every pooling and every sequence model
+    of that network (e.g. an LSTM over a clip's window vectors), so the network runs once per
+    clip.
+
+    Parameters
+    ----------
+    embedding : PooledEmbedding
+        The network (its layer and pooling do not matter; its other parameters are this
+        extractor's parameters).
+
+    Used by: :func:`mer_core.features.extract` (for every :class:`PooledEmbedding`),
+    :mod:`mer_core.experiments.koh_dubnov` (sequences of window embeddings).
+    """
+
+    parallel = False
+    requires_weights = True
+
+    def __init__(self, embedding: PooledEmbedding):
+        self._embedding = embedding
+        self.name = f"{embedding.window_name}_windows"
+        self.version = embedding.version
+        self.sr = embedding.sr
+        self.duration = embedding.duration
+
+    def params(self) -> dict:
+        return {k: v for k, v in self._embedding.params().items() if k not in ("layer", "pooling")}
+
+    def weights_available(self) -> bool:
+        return self._embedding.weights_available()
+
+    @property
+    def dim(self) -> int:
+        return sum(self._embedding.layer_dims.values())
+
+    def layer(self, table: np.ndarray, layer: str) -> np.ndarray:
+        """The columns of ``layer`` in an output ``(n_windows, dim)`` (or a batch ``(..., dim)``)."""
+        dims = self._embedding.layer_dims
+        if layer not in dims:
+            raise ParameterError(f"{self._embedding.window_name} has no layer {layer!r}; choose one of {', '.join(dims)}")
+        start = 0
+        for name, size in dims.items():
+            if name == layer:
+                break
+            start += size
+        table = np.asarray(table)
+        if table.shape[-1] != self.dim:
+            raise ParameterError(f"expected window vectors of {self.dim} values, got shape {table.shape}")
+        return table[..., start:start + dims[layer]]
+
+    def __call__(self, y: np.ndarray, sr: int) -> np.ndarray:
+        layers = self._embedding.embed_layers(y, sr)
+        return np.concatenate([np.asarray(layers[name], dtype=np.float32) for name in self._embedding.layer_dims],
+                              axis=1)

@@ -67,17 +67,29 @@ class MFCCStats(Extractor):
         Analysis sample rate (22.05 kHz, as the papers convert audio).
     n_mfcc, n_fft, hop_length : int
         librosa defaults except ``n_mfcc=20`` (Koh & Dubnov).
+    window : float or None
+        None (default): one vector for the clip. Otherwise the statistics of each
+        ``window``-second stretch of the clip, without overlap, ``(n_windows, 80)``: the MFCC
+        baseline as a sequence, for a recurrent classifier (the incomplete tail is dropped; a
+        clip shorter than one window is one window).
 
-    Used by: notebooks/koh_dubnov.ipynb, notebooks/features.ipynb.
+    Used by: notebooks/koh_dubnov.ipynb (through :mod:`mer_core.experiments.koh_dubnov`),
+    notebooks/features.ipynb.
     """
 
     name = "mfcc_stats"
     version = "1"
 
-    def __init__(self, sr: int = 22050, n_mfcc: int = 20, n_fft: int = 2048, hop_length: int = 512):
-        if min(sr, n_mfcc, n_fft, hop_length) <= 0:
+    def __init__(self, sr: int = 22050, n_mfcc: int = 20, n_fft: int = 2048, hop_length: int = 512,
+                 window: float | None = None):
+        if min(sr, n_mfcc, n_fft, hop_length) <= 0 or (window is not None and window <= 0):
             raise ParameterError("MFCCStats parameters must be positive")
         self.sr, self.n_mfcc, self.n_fft, self.hop_length = sr, n_mfcc, n_fft, hop_length
+        self.window = window
+
+    def params(self) -> dict:
+        # the clip-level extractor keeps the cache key it had before windows existed
+        return {k: v for k, v in super().params().items() if not (k == "window" and v is None)}
 
     @property
     def dim(self) -> int:
@@ -87,7 +99,7 @@ class MFCCStats(Extractor):
         return [f"{stat}_{kind}{i}" for kind in ("mfcc", "dmfcc") for stat in ("mean", "std")
                 for i in range(self.n_mfcc)]
 
-    def __call__(self, y: np.ndarray, sr: int) -> np.ndarray:
+    def _statistics(self, y: np.ndarray, sr: int) -> np.ndarray:
         mfcc = librosa.feature.mfcc(y=y, sr=sr, n_mfcc=self.n_mfcc, n_fft=self.n_fft, hop_length=self.hop_length)
         # delta needs at least 9 frames (its default width); very short clips use a narrower window
         width = min(9, mfcc.shape[1] if mfcc.shape[1] % 2 else mfcc.shape[1] - 1)
@@ -95,6 +107,13 @@ class MFCCStats(Extractor):
             raise ParameterError(f"clip too short for MFCC deltas ({mfcc.shape[1]} frames)")
         delta = librosa.feature.delta(mfcc, width=width)
         return np.concatenate([mfcc.mean(1), mfcc.std(1), delta.mean(1), delta.std(1)])
+
+    def __call__(self, y: np.ndarray, sr: int) -> np.ndarray:
+        if self.window is None:
+            return self._statistics(y, sr)
+        length = int(round(self.window * sr))
+        starts = range(0, max(len(y) - length, 0) + 1, length)
+        return np.stack([self._statistics(y[start:start + length], sr) for start in starts])
 
 
 class Waveform(Extractor):

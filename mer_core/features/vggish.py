@@ -200,7 +200,7 @@ class VGGishEmbedding(PooledEmbedding):
     name = "vggish"
     version = "1"
     sr = VGGISH_SR
-    frame_dim = VGGish.dim
+    layer_dims = {"embedding": VGGish.dim}
 
     def __init__(self, postprocess: bool = True, pooling: str = "mean",
                  weights_dir: str | os.PathLike | None = None):
@@ -218,11 +218,11 @@ class VGGishEmbedding(PooledEmbedding):
             self._model = (net.to(best_device()), pca)
         return self._model
 
-    def embed_frames(self, y: np.ndarray, sr: int) -> np.ndarray:
-        """Example-level embeddings, ``(n_examples, 128)``."""
+    def embed_layers(self, y: np.ndarray, sr: int) -> dict[str, np.ndarray]:
+        """Example-level embeddings, ``{"embedding": (n_examples, 128)}``."""
         net, pca = self.model()
         emb = run_batches(net, vggish_examples(y, sr), batch_size=32)
-        return vggish_postprocess(emb, *pca) if pca is not None else emb
+        return {"embedding": vggish_postprocess(emb, *pca) if pca is not None else emb}
 
 
 

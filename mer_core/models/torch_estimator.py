@@ -151,7 +151,7 @@ def train_epochs(module: nn.Module, batch_fn: Callable[[np.ndarray], np.ndarray]
         module.train()
         for norm in frozen_norms:
             norm.eval()
-        loss_sum, correct = 0.0, 0
+        loss_sum, correct, counted = 0.0, 0, 0
         order = rng.permutation(len(targets_all))
         for idx in batches(order, int(batch_size)):
             inputs = torch.from_numpy(np.ascontiguousarray(batch_fn(idx), dtype=np.float32)).to(device)
@@ -165,9 +165,10 @@ def train_epochs(module: nn.Module, batch_fn: Callable[[np.ndarray], np.ndarray]
             loss_sum += batch_loss.item() * len(idx)
             if classify:
                 correct += int((outputs.argmax(1) == expected).sum())
+                counted += expected.numel()  # per-step targets (n, T) count every step
         record = {"epoch": epoch + 1, "loss": loss_sum / len(order)}
         if classify:
-            record["train_acc"] = correct / len(order)
+            record["train_acc"] = correct / counted
         if validation_loss is not None:
             module.eval()
             with torch.no_grad():
