@@ -105,6 +105,10 @@ trees: the paper does not say); ``cpu`` runs 5 repetitions, at most 200 epochs w
 and 300 trees, to fit about an hour on two cores once the embeddings are cached (the 1-D CNN
 costs about 0.3 s per epoch of 720 clips on one core)."""
 
+RUN_SETTINGS = ("cv", "clips_per_class", "max_epochs", "patience", "n_trees")
+"""The settings a classifier or regressor run depends on (part of its run-store key; the t-SNE
+perplexities and the feature list are not)."""
+
 CODE = ("models", "evaluation")
 """Modules whose source is part of a run-store key: the classifiers and the protocol. The rest of
 a piece's inputs is in the key itself (settings, seed, a digest of the features, labels and
@@ -146,6 +150,18 @@ TARGETS = ("valence", "arousal")
 def settings(profile: str) -> dict:
     """The settings of ``profile`` (:data:`PROFILES`)."""
     return PROFILES[check_profile(profile)]
+
+
+def reductions(profile: str) -> list[str]:
+    """How ``profile`` departs from the paper's protocol (:data:`PROFILES` ``paper``), one line per setting.
+
+    Used by: notebooks/koh_dubnov.ipynb.
+    """
+    ours, paper = settings(profile), PROFILES["paper"]
+    names = {"cv": "protocol", "clips_per_class": "clips per class (None: all)", "max_epochs": "epoch ceiling",
+             "patience": "early-stopping patience (epochs)", "n_trees": "trees of the forest"}
+    return [f"{label}: {ours[key]} (paper profile: {paper[key]})" for key, label in names.items()
+            if ours[key] != paper[key]]
 
 
 def select_clips(tracks: pd.DataFrame, dataset: str, profile: str, seed: int = 0) -> pd.DataFrame:
@@ -256,7 +272,7 @@ def run_classifiers(embedded: Embedded, *, dataset: str, profile: str, seed: int
     for name in classifiers:
         X = embedded.sequences if name == "rnn" else embedded.X
         key = runstore.run_key({"dataset": dataset, "features": embedded.features, "classifier": name,
-                                "profile": profile, "settings": s, "seed": seed,
+                                "profile": profile, "settings": {k: s[k] for k in RUN_SETTINGS}, "seed": seed,
                                 "inputs": _digest(X, y.astype("U"), np.asarray(groups if groups is not None else []).astype("U"))},
                                CODE)
         res = runstore.load(store, key)
@@ -287,7 +303,8 @@ def run_regression(embedded: Embedded, *, dataset: str, profile: str, seed: int 
     X, Y = embedded.X[labelled], tracks[list(TARGETS)].to_numpy(dtype=float)
     groups = tracks["group"].astype(str).to_numpy()
     key = runstore.run_key({"dataset": dataset, "features": embedded.features, "regressor": "svr",
-                            "profile": profile, "settings": s, "seed": seed, "inputs": _digest(X, Y)}, CODE)
+                            "profile": profile, "settings": {k: s[k] for k in RUN_SETTINGS}, "seed": seed,
+                            "inputs": _digest(X, Y)}, CODE)
     res = runstore.load(store, key)
     if res is None:
         res = cross_validate_regression(make_regressor("svr", random_state=seed), X, Y, targets=TARGETS,
