@@ -187,7 +187,7 @@ def test_mer_errors_are_one_line_and_bugs_keep_their_traceback(tmp_path, monkeyp
     result = subprocess.run([sys.executable, "-m", "mer_core.cli", "features", "benchmark", "--dataset", "nope",
                              "--data-dir", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 2
-    assert result.stderr.strip() == "error: unknown dataset 'nope'; choose one of synthetic, 4q, emomusic, deam"
+    assert result.stderr.strip() == "error: unknown dataset 'nope'; choose one of synthetic, 4q, emomusic, deam, ravdess, turkish"
 
     def bug(*args, **kwargs):
         raise ZeroDivisionError("a bug")

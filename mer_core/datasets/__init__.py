@@ -6,6 +6,7 @@
 * :mod:`.emomusic` — emoMusic (1000 Songs, Soleymani et al.): static and 2 Hz annotations, audio of a few songs;
 * :mod:`.deam` — DEAM (Aljanaki et al.): static and 2 Hz annotations, no audio;
 * :mod:`.ravdess` — RAVDESS song clips (Livingstone & Russo), emotion labels: RAVDESS song, truncated to 2.39 s;
+* :mod:`.turkish` — TR-MUSIC (Turkish Music Emotion, Er & Aydilek): 50 MIRtoolbox features per excerpt, no audio;
 * :mod:`.tabular` — any CSV of features plus a label column.
 """
 from __future__ import annotations
@@ -43,7 +44,7 @@ def status(data_dir: str | Path | None = None, deep: bool = False) -> pd.DataFra
     -------
     pandas.DataFrame
         One row per dataset (``synthetic``, ``4q``, ``4q_top100``, ``warriner``, ``emomusic``,
-        ``deam``, ``ravdess``) with :data:`STATUS_COLUMNS`:
+        ``deam``, ``ravdess``, ``turkish``) with :data:`STATUS_COLUMNS`:
         ``state`` is ``ok`` (every expected clip usable), ``partial`` (some clips missing or
         unreadable, the rest usable), ``absent`` or ``invalid`` (not usable: ``detail`` says
         why); ``n_present`` counts the usable clips (rows of ``4q_top100``) out of
@@ -55,10 +56,12 @@ def status(data_dir: str | Path | None = None, deep: bool = False) -> pd.DataFra
         ``deep`` does not decode) counts as unreadable and makes the dataset ``partial``.
         ``ravdess`` counts the clips of the full song set (1012; the copy here lacks 3, so it is
         ``partial``), and its ``detail`` ends with "RAVDESS song, truncated to 2.39 s".
+        ``turkish`` is a feature table (like ``4q_top100``: ``ok`` when it loads) counting excerpts;
+        its ``detail`` reads "400 excerpts x 50 MIRtoolbox features; audio not public".
 
     Used by: ``mer data check``, :func:`mer_core.experiments.common.header` (every notebook's first cell).
     """
-    from . import deam, emomusic, fourq, ravdess, synthetic, warriner
+    from . import deam, emomusic, fourq, ravdess, synthetic, turkish, warriner
 
     return pd.DataFrame([_audio_status("synthetic", locate(synthetic.DIRNAME, data_dir), synthetic.load, deep),
                          _audio_status("4q", locate(fourq.DIRNAME, data_dir), fourq.load, deep),
@@ -67,7 +70,9 @@ def status(data_dir: str | Path | None = None, deep: bool = False) -> pd.DataFra
                          _annotated_status("emomusic", locate(emomusic.DIRNAME, data_dir), emomusic.load, deep),
                          _annotated_status("deam", locate(deam.DIRNAME, data_dir), deam.load, deep),
                          _audio_status("ravdess", locate(ravdess.DIRNAME, data_dir), ravdess.load, deep,
-                                       note=ravdess.DESCRIPTION)],
+                                       note=ravdess.DESCRIPTION),
+                         _table_status("turkish", locate(turkish.DIRNAME, data_dir), turkish.load,
+                                       detail=turkish.summary)],
                         columns=STATUS_COLUMNS)
 
 
@@ -81,15 +86,19 @@ def _invalid(name: str, path: Path, err: DatasetError) -> tuple:
     return (name, "invalid", 0, 0, 0, 0, str(path), detail)
 
 
-def _table_status(name: str, path: Path, loader, unit: str = "rows") -> tuple:
-    """Status row of a table (features: one row per clip; norms: one per word): ``ok`` when it loads."""
+def _table_status(name: str, path: Path, loader, unit: str = "rows", detail=None) -> tuple:
+    """Status row of a table (features: one row per clip; norms: one per word): ``ok`` when it loads.
+
+    ``detail``, a function of the loaded table, writes the row's ``detail`` (default "<n> <unit>").
+    """
     if not path.exists():
         return _absent(name, path)
     try:
-        n_rows = len(loader(path))
+        table = loader(path)
     except DatasetError as err:
         return _invalid(name, path, err)
-    return (name, "ok", n_rows, n_rows, 0, 0, str(path), f"{n_rows} {unit}")
+    n_rows = len(table)
+    return (name, "ok", n_rows, n_rows, 0, 0, str(path), detail(table) if detail else f"{n_rows} {unit}")
 
 
 def _audio_status(name: str, path: Path, loader, deep: bool, note: str = "") -> tuple:
@@ -162,7 +171,7 @@ def _annotated_status(name: str, path: Path, loader, deep: bool) -> tuple:
 def load_dataset(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
     """Tracks table of a dataset by name from the data search path.
 
-    ``name`` is ``synthetic``, ``4q``, ``emomusic``, ``deam`` or ``ravdess``.
+    ``name`` is ``synthetic``, ``4q``, ``emomusic``, ``deam``, ``ravdess`` or ``turkish``.
 
     A partial 4Q copy loads without its missing clips (:func:`.fourq.load`, with a warning counting
     them); when Warriner's norms are on the same search path, its clips get their tag-derived
@@ -170,14 +179,17 @@ def load_dataset(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
     and ``deam`` load every annotated song; those without audio have ``has_audio`` False and an
     empty ``path`` (feature extraction reports them as failures). ``ravdess`` loads the song
     clips present (RAVDESS song, truncated to 2.39 s; :func:`.ravdess.load`, with a warning
-    counting the missing ones).
+    counting the missing ones). ``turkish`` is TR-MUSIC's feature table (:func:`.turkish.load`:
+    ``label``, ``quadrant`` and 50 feature columns, :func:`.turkish.feature_columns`); it has no
+    ``path``, as its audio is not public, so features cannot be extracted from it.
 
     Used by: ``mer features extract``, ``mer features benchmark``, notebooks/features.ipynb,
     notebooks/quan_dong.ipynb.
     """
-    from . import deam, emomusic, fourq, ravdess, synthetic, warriner
+    from . import deam, emomusic, fourq, ravdess, synthetic, turkish, warriner
 
-    modules = {"synthetic": synthetic, "4q": fourq, "emomusic": emomusic, "deam": deam, "ravdess": ravdess}
+    modules = {"synthetic": synthetic, "4q": fourq, "emomusic": emomusic, "deam": deam, "ravdess": ravdess,
+               "turkish": turkish}
     if name not in modules:
         raise ParameterError(f"unknown dataset {name!r}; choose one of {', '.join(modules)}")
     root = locate(modules[name].DIRNAME, data_dir)
