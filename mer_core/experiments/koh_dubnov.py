@@ -93,7 +93,8 @@ PROFILES = {
     "smoke": {"cv": "holdout80-10-10x2", "clips_per_class": 10, "features": ("mfcc_stats", "musicnn_mtt"),
               "max_epochs": 5, "patience": 3, "n_trees": 50, "perplexities": (30,)},
     "cpu": {"cv": "holdout80-10-10x5", "clips_per_class": None, "features": tuple(FEATURE_SETS),
-            "max_epochs": 200, "patience": 20, "n_trees": 300, "perplexities": (5, 15, 30, 50, 100)},
+            "max_epochs": 200, "patience": 20, "n_trees": 300, "perplexities": (5, 30, 100),
+            "run_features": {"ravdess_by_actor": ("mfcc_stats", "musicnn_mtt", "aisfx")}},
     "paper": {"cv": "holdout80-10-10x20", "clips_per_class": None, "features": tuple(FEATURE_SETS),
               "max_epochs": 1000, "patience": 100, "n_trees": 500, "perplexities": (5, 15, 30, 50, 100)},
 }
@@ -103,7 +104,8 @@ classifiers' epoch ceiling and patience on the validation loss, trees of the for
 t-SNE perplexities. ``paper`` is the paper's 20 repetitions, 1000 epochs and patience 100 (500
 trees: the paper does not say); ``cpu`` runs 5 repetitions, at most 200 epochs with patience 20
 and 300 trees, to fit about an hour on two cores once the embeddings are cached (the 1-D CNN
-costs about 0.3 s per epoch of 720 clips on one core)."""
+costs about 0.3 s per epoch of 720 clips on one core), with the speaker-independent RAVDESS
+split on three feature sets only and three t-SNE perplexities."""
 
 RUN_SETTINGS = ("cv", "clips_per_class", "max_epochs", "patience", "n_trees")
 """The settings a classifier or regressor run depends on (part of its run-store key; the t-SNE
@@ -152,6 +154,16 @@ def settings(profile: str) -> dict:
     return PROFILES[check_profile(profile)]
 
 
+def run_features(run: str, profile: str, available) -> list[str]:
+    """The feature sets of ``available`` that ``profile`` runs on ``run`` (all of them unless the
+    profile's ``run_features`` limits that run), in :data:`FEATURE_SETS` order.
+
+    Used by: notebooks/koh_dubnov.ipynb.
+    """
+    limit = settings(profile).get("run_features", {}).get(run)
+    return [f for f in FEATURE_SETS if f in set(available) and (limit is None or f in limit)]
+
+
 def reductions(profile: str) -> list[str]:
     """How ``profile`` departs from the paper's protocol (:data:`PROFILES` ``paper``), one line per setting.
 
@@ -160,8 +172,12 @@ def reductions(profile: str) -> list[str]:
     ours, paper = settings(profile), PROFILES["paper"]
     names = {"cv": "protocol", "clips_per_class": "clips per class (None: all)", "max_epochs": "epoch ceiling",
              "patience": "early-stopping patience (epochs)", "n_trees": "trees of the forest"}
-    return [f"{label}: {ours[key]} (paper profile: {paper[key]})" for key, label in names.items()
-            if ours[key] != paper[key]]
+    lines = [f"{label}: {ours[key]} (paper profile: {paper[key]})" for key, label in names.items()
+             if ours[key] != paper[key]]
+    lines += [f"{run}: only {', '.join(features)}" for run, features in ours.get("run_features", {}).items()]
+    if ours["perplexities"] != paper["perplexities"]:
+        lines.append(f"t-SNE perplexities: {ours['perplexities']} (paper profile: {paper['perplexities']})")
+    return lines
 
 
 def select_clips(tracks: pd.DataFrame, dataset: str, profile: str, seed: int = 0) -> pd.DataFrame:
