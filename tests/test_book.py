@@ -18,7 +18,7 @@ from mer_core.config import project_root
 from mer_core.errors import MerError
 
 ROOT = project_root()
-COMPLETE = {"synthetic": "ok", "4q": "ok", "4q_top100": "ok", "warriner": "ok"}
+COMPLETE = {"synthetic": "ok", "4q": "ok", "4q_top100": "ok", "warriner": "ok", "ravdess": "partial"}
 
 
 def tracked_digests() -> dict[str, str]:
@@ -42,6 +42,9 @@ def test_publishing_refuses_chapters_whose_datasets_are_not_complete():
     assert refused["louro_dl"] == "4q partial"
     assert refused["koh_dubnov"] == "synthetic absent, 4q partial"
     assert set(chapters) | set(refused) == set(book.CHAPTERS)
+    # RAVDESS has no complete copy: partial is accepted (the chapter names what is missing), absent is not
+    assert "koh_dubnov" in book.publishable("cpu", {**COMPLETE, "ravdess": "partial"})[0]
+    assert book.publishable("cpu", {**COMPLETE, "ravdess": "absent"})[1]["koh_dubnov"] == "ravdess absent"
     assert book.publishable("cpu", COMPLETE, only=["louro_dl"]) == (["louro_dl"], {})
 
 

@@ -71,17 +71,17 @@ SEQUENCE_WINDOW = 3.0
 musicnn patches); the embeddings' sequences are their own windows."""
 
 DATASETS = {
-    "4q": {"label": "quadrant", "groups": "group",
+    "4q": {"label": "quadrant", "groups": "group", "short": "4Q (real)",
            "title": "4Q audio emotion (real audio)"},
-    "ravdess": {"label": "emotion", "groups": None,
+    "ravdess": {"label": "emotion", "groups": None, "short": "RAVDESS song, 2.39 s\n(random split)",
                 "title": "RAVDESS song, truncated to 2.39 s (real); clips split at random, as in the paper"},
-    "ravdess_by_actor": {"label": "emotion", "groups": "actor",
+    "ravdess_by_actor": {"label": "emotion", "groups": "actor", "short": "RAVDESS song, 2.39 s\n(split by actor)",
                          "title": "RAVDESS song, truncated to 2.39 s (real); split by actor (speaker-independent)"},
-    "synthetic": {"label": "quadrant", "groups": "group",
+    "synthetic": {"label": "quadrant", "groups": "group", "short": "synthetic\n(simulation)",
                   "title": "synthetic corpus (simulation)"},
 }
 """Runs of the chapter: the label column, the unit that never straddles train/validation/test
-(None: each clip) and a title naming the data. Both RAVDESS runs read the ``ravdess`` loader."""
+(None: each clip), a short panel label and a title naming the data. Both RAVDESS runs read the ``ravdess`` loader."""
 
 NOT_RUN_DATASETS = {
     "Bi-modal Emotion (Malheiro et al.)": "not obtainable here (no public copy reachable)",
