@@ -26,6 +26,7 @@ CHAPTERS = {
     "louro_dl": ("4q", "4q_top100"),
     "koh_dubnov": ("synthetic", "4q", "ravdess"),
     "quan_dong": ("synthetic", "4q", "4q_top100", "warriner", "emomusic"),
+    "pandrea": ("turkish",),
     "intro": (),
 }
 """Notebooks in execution order, each with the datasets its published figures need. The intro
