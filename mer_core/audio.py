@@ -6,6 +6,7 @@ empty or silent clip always raises the same typed :class:`AudioError`, which
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import soxr
 
 from .config import DEFAULT_SR
 from .errors import AudioError, ParameterError
+from .progress import progress
 
 SILENCE_RMS = 1e-5
 """RMS below which a clip counts as silent (-100 dBFS): it carries no emotion cue to learn."""
@@ -176,3 +178,59 @@ def frame(x: np.ndarray, frame_length: int, hop_length: int | None = None, *, ax
     windows = windows[(slice(None),) * axis + (slice(None, None, hop_length),)]
     # sliding_window_view puts the frame index at ``axis`` and the window last: move them
     return np.moveaxis(np.moveaxis(windows, axis, 0), -1, axis + 1)
+
+
+def load_clips(paths, sr: int, *, cache: str | os.PathLike | None = None, show_progress: bool = False,
+               desc: str = "audio") -> tuple[list[np.ndarray | None], list[AudioError]]:
+    """Load many clips at ``sr``, each through :func:`load_audio`, optionally through a waveform cache.
+
+    Parameters
+    ----------
+    paths : sequence of path-like
+        The clips.
+    sr : int
+        Target sample rate.
+    cache : path-like or None
+        Folder of decoded clips as 16-bit ``.npy`` files (``<cache>/<sr>/<digest>.npy``, the digest
+        of the path, size and modification time, so an edited file is decoded again). Decoding a
+        30-s MP3 and resampling it costs about 0.2 s; reading it back about 2 ms. 16-bit is the
+        resolution of the files themselves.
+    show_progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    clips : list
+        One float32 array per path, or None where the clip failed.
+    failures : list of AudioError
+        Every failed clip (missing, undecodable, empty, silent), in order; the caller reports the
+        count (a failed clip is never silently dropped nor allowed to stop the others).
+
+    Used by: :mod:`mer_core.experiments.pandrea_sincnet` (notebooks/pandrea.ipynb).
+    """
+    folder = None if cache is None else Path(cache) / str(int(sr))
+    clips: list[np.ndarray | None] = []
+    failures: list[AudioError] = []
+    for path in progress(list(paths), desc=desc, unit="clip", disable=not show_progress):
+        path = Path(path)
+        entry = None
+        if folder is not None and path.is_file():
+            stat = path.stat()
+            digest = hashlib.sha1(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:20]
+            entry = folder / f"{digest}.npy"
+            if entry.is_file():
+                clips.append(np.load(entry).astype(np.float32) / 32767.0)
+                continue
+        try:
+            y = load_audio(path, sr)
+        except AudioError as error:
+            failures.append(error)
+            clips.append(None)
+            continue
+        if entry is not None:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            partial = entry.with_suffix(f".{os.getpid()}.tmp.npy")
+            np.save(partial, np.round(np.clip(y, -1.0, 1.0) * 32767.0).astype(np.int16))
+            partial.replace(entry)
+        clips.append(y)
+    return clips, failures

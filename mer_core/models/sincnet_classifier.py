@@ -39,7 +39,7 @@ Validation scores every window of every validation clip at ``shift_ms``, which c
 ``n_windows / (3 * batches_per_epoch * batch_size)`` training epochs each time (a 30-s clip
 has 2981 windows); the authors evaluated every 10 or 20 epochs (``N_eval_epoch``).
 
-Used by: Pandrea et al.'s end-to-end rows (issue 11: not yet run by a notebook; tests/test_sincnet.py).
+Used by: :mod:`mer_core.experiments.pandrea_sincnet` (notebooks/pandrea.ipynb), tests/test_sincnet.py.
 """
 from __future__ import annotations
 
@@ -239,8 +239,8 @@ class SincNetClassifier(ClassifierMixin, BaseEstimator):
         return p / p.sum(axis=1, keepdims=True)
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y, validation=None):
-        """Train a fresh network on clips ``X`` with labels ``y``; return ``self``.
+    def fit(self, X, y, validation=None, pretrained=None):
+        """Train a network on clips ``X`` with labels ``y``; return ``self``.
 
         Parameters
         ----------
@@ -250,6 +250,11 @@ class SincNetClassifier(ClassifierMixin, BaseEstimator):
             Labels (at least two classes).
         validation : (X_val, y_val) or None
             Clips that choose the kept epoch (module docstring); their labels must occur in ``y``.
+        pretrained : SincNetClassifier or None
+            A fitted model whose weights start the training instead of a fresh initialisation
+            (the authors' transfer learning: the whole network, output layer included, is loaded
+            and trained again with the same schedule). Its classes, window and network settings
+            must equal these; ``initial_band_edges_`` are then its learned edges.
         """
         self._check_params()
         self.window_ = self._samples(self.window_ms, "window_ms")
@@ -270,6 +275,8 @@ class SincNetClassifier(ClassifierMixin, BaseEstimator):
                 raise ParameterError(f"validation labels {unseen.tolist()} do not occur in the training labels")
             y_val_index = np.searchsorted(self.classes_, y_val)
 
+        if pretrained is not None:
+            self._check_pretrained(pretrained)
         device = resolve_device(self.device)
         seed = draw_seed(self.random_state)
         rng = np.random.default_rng(seed)
@@ -313,6 +320,8 @@ class SincNetClassifier(ClassifierMixin, BaseEstimator):
 
         with torch_runtime(seed, self.num_threads):
             module = SincNet(window, len(self.classes_), sr=int(self.sr), **(self.net_params or {}))
+            if pretrained is not None:
+                module.load_state_dict(pretrained.module_.state_dict())
             self.initial_band_edges_ = module.band_edges()
             module.to(device)
             optimizer = torch.optim.RMSprop(module.parameters(), lr=float(self.lr), alpha=0.95, eps=1e-8)
@@ -331,6 +340,16 @@ class SincNetClassifier(ClassifierMixin, BaseEstimator):
         self.module_ = module.cpu().eval()
         self.band_edges_ = self.module_.band_edges()
         return self
+
+    def _check_pretrained(self, pretrained) -> None:
+        """Refuse a start model that is unfitted or whose classes, window or network differ."""
+        check_is_fitted(pretrained, "module_")
+        if not np.array_equal(np.asarray(pretrained.classes_), self.classes_):
+            raise ParameterError(f"pretrained model has classes {list(pretrained.classes_)}, the labels here "
+                                 f"{list(self.classes_)}")
+        if (pretrained.window_, int(pretrained.sr)) != (self.window_, int(self.sr)) or \
+                (pretrained.net_params or {}) != (self.net_params or {}):
+            raise ParameterError("pretrained model has another window, sample rate or network settings")
 
     # ------------------------------------------------------------------ inference
     @staticmethod
