@@ -26,7 +26,7 @@ CHAPTERS = {
     "louro_dl": ("4q", "4q_top100"),
     "koh_dubnov": ("synthetic", "4q", "ravdess"),
     "quan_dong": ("synthetic", "4q", "4q_top100", "warriner", "emomusic"),
-    "pandrea": ("turkish",),
+    "pandrea": ("turkish", "4q", "synthetic"),
     "intro": (),
 }
 """Notebooks in execution order, each with the datasets its published figures need. The intro
@@ -40,7 +40,8 @@ the chapter states what is missing."""
 RESULT_FILES = {"louro_dl": ("louro_dl", "louro_dl_timing"),
                 "features": ("features", "feature_benchmark", "mfcc_benchmark_900"),
                 "koh_dubnov": ("koh_dubnov", "koh_dubnov_table1", "koh_dubnov_emomusic_mappings", "koh_dubnov_table3",
-                               "koh_dubnov_silhouettes", "koh_dubnov_tsne", "embedding_benchmark")}
+                               "koh_dubnov_silhouettes", "koh_dubnov_tsne", "embedding_benchmark"),
+                "pandrea": ("pandrea", "pandrea_sincnet")}
 """Result tables a chapter writes besides ``<chapter>.csv``."""
 
 
@@ -58,13 +59,17 @@ def executed_dir(profile: str, build_dir: Path | None = None) -> Path:
 
 
 def execute_notebooks(*, profile: str, data_dir: str, seed: int = 0, only=None, build_dir: Path | None = None,
-                      published_only: bool = False, root: Path | None = None) -> list[str]:
+                      published_only: bool = False, root: Path | None = None,
+                      parameters: dict | None = None) -> list[str]:
     """Run ``notebooks/<name>.ipynb`` into :func:`executed_dir` with papermill; return the names that failed.
 
     Each kernel starts in ``notebooks/`` (as when a reader opens it in JupyterLab) with the
     parameters ``profile``, ``data_dir`` and ``seed``, and ``MER_RESULTS_DIR`` pointing at the
     run's ``results/`` folder (with ``published_only``, an empty folder: the notebooks then read
-    the published edition alone, as the intro does after :func:`publish`).
+    the published edition alone, as the intro does after :func:`publish`). ``parameters`` sets
+    other parameters of the notebooks' parameters cells (a notebook that has no such parameter
+    gets it unused); a notebook that depends on one prints its value where readers see it,
+    since the injected cell is hidden (:func:`hide_injected_parameters`).
     """
     import papermill as pm
 
@@ -86,7 +91,8 @@ def execute_notebooks(*, profile: str, data_dir: str, seed: int = 0, only=None, 
         print(f"[book] executing {name} (profile={profile})", flush=True)
         try:
             pm.execute_notebook(root / "notebooks" / f"{name}.ipynb", out / f"{name}.ipynb",
-                                parameters={"profile": profile, "data_dir": data_dir, "seed": seed},
+                                parameters={**(parameters or {}), "profile": profile, "data_dir": data_dir,
+                                            "seed": seed},
                                 cwd=str(root / "notebooks"), kernel_name="python3", progress_bar=False)
         except pm.PapermillExecutionError as err:
             print(f"[book] {name} FAILED: {err.ename}: {err.evalue}", file=sys.stderr, flush=True)

@@ -208,12 +208,15 @@ def book(profile: str = typer.Option("cpu", help="Run profile: smoke, cpu or pap
          build: bool = typer.Option(True, help="Build the HTML book after executing."),
          build_dir: Path = typer.Option(Path("_build"), help="Where executed notebooks, results and HTML go."),
          publish: bool = typer.Option(False, "--publish", help="Copy the run into book/, the published edition "
-                                      "(refused for smoke and for chapters whose datasets are not complete).")):
+                                      "(refused for smoke and for chapters whose datasets are not complete)."),
+         param: Optional[list[str]] = typer.Option(None, help="Another notebook parameter, NAME=VALUE (VALUE read "
+                                                   "as JSON, else as text), e.g. train_sincnet=false (repeatable).")):
     """Execute the notebooks into the build folder and build the HTML book; never touches book/ unless --publish."""
     from . import book as bk
     from .datasets import status
 
     config.check_profile(profile)
+    parameters = _notebook_parameters(param or [])
     build_dir = build_dir.resolve()
     search_path = os.pathsep.join(str(d) for d in config.data_dirs(data_dir))
     chapters = [n for n in bk.CHAPTERS if not only or n in only]
@@ -227,7 +230,7 @@ def book(profile: str = typer.Option("cpu", help="Run profile: smoke, cpu or pap
     # the intro reads every chapter's records, so it runs after them (when publishing: after they are copied)
     papers = [n for n in chapters if n != "intro"]
     failures = bk.execute_notebooks(profile=profile, data_dir=search_path, seed=seed, only=papers,
-                                    build_dir=build_dir) if papers else []
+                                    build_dir=build_dir, parameters=parameters) if papers else []
     if publish:
         done = [n for n in papers if n not in failures]
         for path in bk.publish(profile, done, build_dir):
@@ -242,6 +245,22 @@ def book(profile: str = typer.Option("cpu", help="Run profile: smoke, cpu or pap
     if build:
         html = bk.build_html(profile, build_dir)
         typer.echo(f"[book] HTML in {html}")
+
+
+def _notebook_parameters(items: list[str]) -> dict:
+    """``["a=1", "b=text"]`` -> ``{"a": 1, "b": "text"}``; the book's own parameters are refused."""
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.isidentifier():
+            _fail(f"--param needs NAME=VALUE, got {item!r}")
+        if name in ("profile", "data_dir", "seed"):
+            _fail(f"--param {name}: use the --{name.replace('_', '-')} option")
+        try:
+            out[name] = json.loads(value)
+        except json.JSONDecodeError:
+            out[name] = value
+    return out
 
 
 def main() -> None:  # console-script entry point

@@ -267,3 +267,21 @@ def spectrogram(S_db: np.ndarray, *, sr: int, hop_length: int, ax=None, title: s
     ax.imshow(S_db, origin="lower", aspect="auto", extent=extent, cmap="magma")
     ax.set(title=title, xlabel="time (s)", ylabel="mel band")
     return ax
+
+
+def sinc_bands(table: pd.DataFrame, *, ax=None, title: str = ""):
+    """SincNet's band-pass filters before (grey) and after training (blue), one vertical bar per
+    filter from its low to its high cut-off, filters ordered by initial centre, log-frequency axis.
+
+    ``table``: :func:`mer_core.experiments.pandrea_sincnet.band_table`.
+
+    Used by: notebooks/pandrea.ipynb.
+    """
+    ax = ax or plt.gca()
+    x = np.arange(len(table))
+    ax.vlines(x - 0.18, table["low_0"], table["high_0"], color="0.6", lw=2.2, label="initial (mel-spaced)")
+    ax.vlines(x + 0.18, table["low"], table["high"], color="tab:blue", lw=2.2, label="learned")
+    ax.set_yscale("log")
+    ax.set(xlabel="filter (ordered by initial centre frequency)", ylabel="band (Hz)", title=title)
+    ax.legend(loc="upper left", frameon=False)
+    return ax

@@ -11,8 +11,15 @@ import math
 import sys
 from collections.abc import Iterable
 
-from tqdm.auto import tqdm as terminal_tqdm
+import warnings
+
+from tqdm import TqdmWarning
 from tqdm.std import tqdm as plain_tqdm
+
+with warnings.catch_warnings():
+    # without ipywidgets tqdm.auto warns (naming this machine's paths) and falls back to the text bar
+    warnings.simplefilter("ignore", TqdmWarning)
+    from tqdm.auto import tqdm as terminal_tqdm
 
 LOG_INTERVAL_S = 30.0
 """Shortest time between two redraws of a bar whose stderr is not a terminal."""

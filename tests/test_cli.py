@@ -195,3 +195,24 @@ def test_mer_errors_are_one_line_and_bugs_keep_their_traceback(tmp_path, monkeyp
     monkeypatch.setattr(mer_core.datasets, "status", bug)
     result = runner.invoke(app, ["data", "check", "--data-dir", str(tmp_path)])
     assert isinstance(result.exception, ZeroDivisionError) and "error:" not in result.output
+
+
+def test_book_params_are_parsed_as_json_or_text_and_the_own_options_refused(monkeypatch):
+    from mer_core import book as bk
+    from mer_core.cli import _notebook_parameters
+
+    assert _notebook_parameters(["train_sincnet=false", "label=run A", "n=3"]) == {
+        "train_sincnet": False, "label": "run A", "n": 3}
+    seen = {}
+
+    def fake_execute(**kwargs):
+        seen.update(kwargs)
+        return []
+    monkeypatch.setattr(bk, "execute_notebooks", fake_execute)
+    result = runner.invoke(app, ["book", "--profile", "smoke", "--only", "pandrea", "--no-build",
+                                 "--param", "train_sincnet=false"])
+    assert result.exit_code == 0, result.output
+    assert seen["parameters"] == {"train_sincnet": False} and seen["only"] == ["pandrea"]
+    for bad in (["--param", "seed=3"], ["--param", "no equals sign"]):
+        result = runner.invoke(app, ["book", "--profile", "smoke", "--no-build", *bad])
+        assert result.exit_code == 2 and "--param" in result.output

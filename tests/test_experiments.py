@@ -124,3 +124,14 @@ def test_header_states_counts_without_paths_and_present_accepts_partial(damaged_
     assert present(table, "4q")
     assert "6 of 8 clips present, 1 missing, 1 unreadable" in capsys.readouterr().out
     assert not present(table, "synthetic") and "not available" in capsys.readouterr().out
+
+
+def test_header_makes_warnings_one_line_without_machine_paths(tmp_path, monkeypatch):
+    import warnings
+
+    from mer_core.experiments.common import header
+
+    monkeypatch.setattr(warnings, "formatwarning", warnings.formatwarning)  # restored after the test
+    header("smoke", str(tmp_path), 0)
+    text = warnings.formatwarning("3 clips missing", UserWarning, "/home/someone/mer_core/x.py", 12)
+    assert text == "UserWarning: 3 clips missing\n"

@@ -117,10 +117,10 @@ def test_paper_table_lists_rows_not_run_with_reasons_and_no_difference_between_u
         if "TR" in sets:
             assert "audio is not public" in r["status"]
         if set(sets) == {"4Q"}:
-            assert r["status"].startswith("pending in this edition")
+            assert r["status"] == "not run: no records"
     sincnet_tr = table[(table["configuration"] == "Within dataset (Turkish)") & (table["model"] == "SincNet")]
     assert sincnet_tr["status"].iloc[0] == "not reproducible: " + pandrea.REASONS["TR audio"]
-    assert len(pandrea.pending_rows()) == 17
+    assert len(pandrea.pending_rows()) == 15  # all but the TR MLP and the two within-4Q rows
 
 
 def test_paper_table_computes_a_difference_only_like_for_like():
@@ -131,6 +131,17 @@ def test_paper_table_computes_a_difference_only_like_for_like():
     assert table.loc[("Within dataset (English)", "MLP"), "comparison"] == "like for like"
     assert np.isnan(table.loc[("Within dataset (English)", "SincNet"), "difference F (points)"])
     assert table.loc[("Within dataset (English)", "SincNet"), "comparison"].startswith("different feature set")
+    # SincNet's transfer, cross and 500-ms runs on 4Q are not its within row
+    chained = records_for("4q", "sincnet", pandrea.PAPER_FEATURES["SincNet"], [0.9]).assign(
+        configuration="transfer", window_ms=200)
+    within = records_for("4q", "sincnet", pandrea.PAPER_FEATURES["SincNet"], [0.55]).assign(
+        configuration="within", window_ms=200)
+    long = records_for("4q", "sincnet", pandrea.PAPER_FEATURES["SincNet"], [0.8]).assign(
+        configuration="within", window_ms=500)
+    mixed = pandrea.paper_table(pd.concat([records, chained, within, long], ignore_index=True))
+    row = mixed[(mixed["configuration"] == "Within dataset (English)") & (mixed["model"] == "SincNet")
+                & (mixed["comparison"] == "like for like")]
+    assert len(row) == 1 and row["ours F"].iloc[0] == "0.550" and row["difference F (points)"].iloc[0] == 3.0
     # transfer and mixed rows never take within-dataset records
     assert table.loc[("Mixed dataset", "MLP"), "ours F"].eq("").all()
     # no records at all: every row listed, none ran
@@ -149,5 +160,74 @@ def test_zoo_table_ranks_by_macro_f1_with_paired_differences_from_the_mlp():
     assert table.loc["random_forest", "splits above MLP"] == "2 of 2"
     assert table.loc["knn", "splits above MLP"] == "1 of 2"
     assert table.loc["mlp", "F - MLP (points, paired)"] == ""
-    assert pandrea.winner(records) == ("random_forest", 2, 3)
-    assert pandrea.winner(records, "4q") is None
+    won = pandrea.winners(records).iloc[0]
+    assert (won["dataset"], won["best classifier"], won["MLP rank"], won["classifiers"]) == (
+        "turkish", "random forest (500 trees)", 2, 3)
+    assert pandrea.winners(records[records["dataset"] == "4q"]).empty
+
+
+def feature_set(n_dims: int, informative: int, seed: int, tracks: pd.DataFrame):
+    from mer_core.features import FeatureSet
+
+    rng = np.random.default_rng(seed)
+    codes = tracks["quadrant"].str[1].astype(int).to_numpy()
+    X = rng.normal(size=(len(tracks), n_dims))
+    X[:, :informative] += codes[:, None]
+    X[:, -1] = 3.0  # a constant column, as IS13 ComParE has
+    return FeatureSet(X, tracks.reset_index(drop=True), extractor=f"set{seed}")
+
+
+def test_fourq_baseline_runs_three_sets_and_selects_inside_the_training_part():
+    tracks = pd.DataFrame({"track_id": [f"t{i:02d}" for i in range(40)], "quadrant": [f"Q{1 + i % 4}" for i in range(40)],
+                           "group": [f"s{i:02d}" for i in range(40)]})
+    sets = {"is13_compare": feature_set(60, 2, 0, tracks),
+            # Essentia lacks one clip (failed): it is left out of all three sets
+            "essentia_lowlevel": feature_set(30, 20, 1, tracks.iloc[1:])}
+    sets["essentia_lowlevel"].X = sets["essentia_lowlevel"].X[:, :30]
+    res, origin = pandrea.fourq_baseline(sets, "smoke", seed=0)
+    records = res.records
+    assert set(records["features"]) == set(pandrea.AUDIO_FEATURES.values())
+    assert set(records["method"]) == set(ZOO) and (records["dataset"] == "4q").all()
+    assert ((records["n_train"] + records["n_test"]) == 39).all()
+    # the 50 kept come from both sets, more from the informative (Essentia-like) one
+    assert (origin[["IS13 ComParE", "Essentia low-level"]].sum(axis=1) == pandrea.BEST_K).all()
+    assert (origin["Essentia low-level"] >= 20).all()
+    gain = pandrea.best50_gain(records)
+    assert len(gain) == 1 and gain["paper's gain (points)"].iloc[0] == 1
+
+
+def sincnet_records(train, test, configuration, f1, window_ms=200, seeds=1):
+    rows = []
+    for r in range(seeds):
+        for metric in pandrea.METRICS:
+            rows.append({**dict(zip(RECORD_COLUMNS, (pandrea.PAPER, "sincnet", "raw waveform", "4q" if test == "4q"
+                                                     else "synthetic", "p", "cpu", r, metric, f1 + 0.01 * r, 720,
+                                                     180, "abc", "box", "d"))),
+                         "configuration": configuration, "train": train, "test": test, "window_ms": window_ms,
+                         "train_seconds": 600.0})
+    return pd.DataFrame(rows)
+
+
+def test_sincnet_table_maps_runs_to_the_paper_rows_they_stand_for():
+    assert pandrea.paper_row_of("gamelan -> maqam -> 4q", "4q").configuration == "TL 1 - finetune 4Q"
+    assert pandrea.paper_row_of("maqam -> gamelan -> western", "western").chain == "TR-CH-4Q / 4Q"
+    assert pandrea.paper_row_of("ALL", "maqam").chain == "ALL / TR"
+    assert pandrea.paper_row_of("western", "4q") is None      # cross runs have no Table 1 row
+    records = pd.concat([sincnet_records("4q", "4q", "within", 0.50, seeds=2),
+                         sincnet_records("4q", "4q", "within", 0.55, window_ms=500),
+                         sincnet_records("gamelan -> maqam -> 4q", "4q", "transfer", 0.47),
+                         sincnet_records("western", "western", "within", 0.80),
+                         sincnet_records("western", "4q", "cross", 0.30)], ignore_index=True)
+    table = pandrea.sincnet_table(records).set_index(["train", "test", "window_ms"])
+    within = table.loc[("4q", "4q", 200)]
+    assert within["ours F"] == "0.505 ± 0.007" and within["difference F (points)"] == pytest.approx(-1.5)
+    assert within["data"] == "real (4Q)" and within["paper F"] == 0.52 and np.isnan(within["F - within (points)"])
+    assert table.loc[("4q", "4q", 500), "F - within (points)"] == pytest.approx(4.5)
+    assert np.isnan(table.loc[("4q", "4q", 500), "difference F (points)"])
+    chain = table.loc[("gamelan -> maqam -> 4q", "4q", 200)]
+    assert chain["data"] == "synthetic training, real 4Q fine-tuning and test"
+    assert chain["stands for (paper)"] == "TL 1 - finetune 4Q: CH-TR-4Q / 4Q" and np.isnan(chain["difference F (points)"])
+    assert chain["F - within (points)"] == pytest.approx(-3.5)
+    assert table.loc[("western", "4q", 200), "data"] == "synthetic training, real 4Q test"
+    assert table.loc[("western", "western", 200), "data"] == "simulation (synthetic cultures)"
+    assert table.loc[("western", "western", 200), "minutes"] == 10.0

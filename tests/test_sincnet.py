@@ -211,3 +211,19 @@ def test_bad_inputs_are_parameter_errors():
     fitted = tiny(epochs=1, batches_per_epoch=1).fit(X, y)
     with pytest.raises(ParameterError, match=r"X\[0\] has 100 samples"):
         fitted.predict([X[0][:100]])
+
+
+def test_pretrained_weights_start_the_training_and_mismatches_are_refused(fitted):
+    X, y = tones(8, seed=5)
+    # zero epochs is refused, so compare the starting point: a fine-tuned model's initial edges
+    # are the pretrained model's learned ones, not the mel initialisation
+    tuned = tiny(epochs=1, random_state=3).fit(X, y, pretrained=fitted)
+    np.testing.assert_allclose(tuned.initial_band_edges_, fitted.band_edges_, rtol=1e-6)
+    fresh = tiny(epochs=1, random_state=3).fit(X, y)
+    assert not np.allclose(fresh.initial_band_edges_, fitted.band_edges_)
+    with pytest.raises(ParameterError, match="classes"):
+        tiny(epochs=1).fit(X, np.where(y == "low", "calm", "high"), pretrained=fitted)
+    with pytest.raises(ParameterError, match="window"):
+        tiny(epochs=1, window_ms=80).fit(X, y, pretrained=fitted)
+    with pytest.raises(Exception):
+        tiny(epochs=1).fit(X, y, pretrained=tiny())   # not fitted

@@ -1,6 +1,7 @@
 """What every experiment notebook does first: say which profile and data produced it."""
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -11,12 +12,20 @@ from ..provenance import code_version
 from ..datasets import status
 
 
+def short_warning(message, category, filename, lineno, line=None) -> str:
+    """A warning as ``Category: message``: the :func:`warnings.formatwarning` of published pages,
+    which must not show this machine's paths."""
+    return f"{category.__name__}: {message}\n"
+
+
 def header(profile: str, data_dir: str | Path | None, seed: int) -> pd.DataFrame:
     """Print the run's profile and seed and each dataset's state and clip counts; return :func:`status`.
 
     Every notebook calls this in its first code cell, so a rendered page always states what
     produced it and says plainly which datasets are absent or partial. No machine path is
-    printed (pages are published): the table's ``path`` column has them.
+    printed (pages are published): the table's ``path`` column has them, and warnings raised
+    later in the notebook print as ``Category: message`` without the file and line of the code
+    that raised them (:func:`short_warning`).
 
     Parameters
     ----------
@@ -35,6 +44,7 @@ def header(profile: str, data_dir: str | Path | None, seed: int) -> pd.DataFrame
     Used by: every notebook (notebooks/*.ipynb, first code cell).
     """
     check_profile(profile)
+    warnings.formatwarning = short_warning
     table = status(data_dir)
     source = "the data_dir parameter" if data_dir not in (None, "") else "MER_DATA_DIR (else ./data)"
     print(f"mer_core {__version__} ({code_version()}) | profile: {profile} | seed: {seed} | data dir: set by {source}")

@@ -9,31 +9,36 @@ third). Their Table 1 (:data:`TABLE1`) reports accuracy, macro precision, recall
 
 Here, in this edition:
 
+* **4Q baseline** (:func:`fourq_baseline`): the MLP(100) and the whole zoo on IS13 ComParE and on
+  Essentia's low-level descriptors extracted from the real 4Q audio, and on the best 50 of both
+  sets selected inside each training part (the paper's follow-up; :func:`best_k_pipeline`).
 * **TR-MUSIC baseline** (:func:`turkish_baseline`): the MLP(100) and the whole zoo
   (:data:`mer_core.models.zoo.ZOO`) on the **50 MIRtoolbox features** published with TR-MUSIC (its
   audio is not public, so IS13 ComParE cannot be extracted: a different feature set from the
-  paper's, and no difference is computed against the paper's IS13 figure). Scaling is inside each
-  training part (``StandardScaler -> classifier`` pipelines); an 80/20 train/test split, the
-  split of Pandrea's thesis (the extended abstract states none; its S = 320 of TR-MUSIC's 400
-  excerpts fits it), grouped (no song ids are published: each excerpt is its own group, and the 12
-  exact copies share their original's group, so no copy straddles train and test), stratified by
-  class and repeated with seeds for intervals (:data:`PROFILES`).
+  paper's, and no difference is computed against the paper's IS13 figure).
+* Both baselines: scaling (and selection) inside each training part (pipelines); an 80/20
+  train/test split, the split of Pandrea's thesis (the extended abstract states none; its S = 320
+  of TR-MUSIC's 400 excerpts fits it), grouped (4Q: by song; TR-MUSIC publishes no song ids, so
+  each excerpt is its own group and the 12 exact copies share their original's group), stratified
+  by class and repeated with seeds for intervals (:data:`PROFILES`).
+* **SincNet** rows come from :mod:`mer_core.experiments.pandrea_sincnet` (real 4Q, and the
+  cross-dataset design in a labelled simulation); :func:`sincnet_table` sets them beside the
+  paper's rows they stand for.
 * **Not run, with the reason** (:func:`row_status`): every row needing CH-818 (not obtainable here)
-  or TR-MUSIC's audio (not public: SincNet on Turkish, IS13 features on Turkish, the transfer chains
-  and the mixed set); the 4Q rows are pending the SincNet wiring (a later edition).
-
-The follow-up "best 50 of IS13 + Essentia" selects features inside the training part from the two
-audio feature sets on 4Q (and TR) audio; it does not apply to TR-MUSIC's 50 MIRtoolbox features
-(there are only 50), so no selection is run here.
+  or TR-MUSIC's audio (not public: SincNet on Turkish, IS13 features on Turkish, the real transfer
+  chains and the mixed set).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+from sklearn.feature_selection import SelectKBest, VarianceThreshold, f_classif
+from sklearn.pipeline import Pipeline
 
 from ..config import check_profile
-from ..evaluation import CVResult, cross_validate, summarize
+from ..evaluation import CVResult, cross_validate, make_splits, summarize
 from ..models.zoo import ZOO, make_classifier
 
 PAPER = "Pandrea et al."
@@ -44,7 +49,12 @@ LETTERS = dict(zip("APRF", METRICS))
 
 FEATURES_TR = "MIRtoolbox 50 (TR-MUSIC file)"
 """The ``features`` of the TR-MUSIC baseline records: the 50 features published with the dataset."""
-PAPER_FEATURES = {"MLP": "IS13 ComParE", "SincNet": "raw waveform"}
+AUDIO_FEATURES = {"is13_compare": "IS13 ComParE", "essentia_lowlevel": "Essentia low-level",
+                  "best50": "best 50 of IS13 ComParE + Essentia"}
+"""The feature sets of the 4Q baseline (``features`` of its records): the two sets the paper
+compared and its follow-up's best 50 of both, selected inside each training part."""
+BEST_K = 50
+PAPER_FEATURES = {"MLP": "IS13 ComParE", "SincNet": "raw waveform, 200 ms windows"}
 """The input of each of the paper's two models in Table 1."""
 MODEL_METHOD = {"MLP": "mlp", "SincNet": "sincnet"}
 """The record ``method`` that stands for each Table 1 model."""
@@ -113,34 +123,37 @@ the text ("worse than within-dataset with both MLP and SincNet") but have no row
 FOLLOW_UPS = (
     {"follow-up": "Best 50 features of IS13 ComParE + Essentia (more of them from Essentia), MLP baseline",
      "stated gain": "F-score +1 point (English), +5 points (Turkish) over IS13 ComParE",
-     "gain F points": {"4Q": 1, "TR": 5}, "here": "not run: the selection is for the two audio feature "
-     "sets (4Q audio; TR-MUSIC audio is not public); TR-MUSIC's table has only 50 MIRtoolbox features"},
+     "gain F points": {"4Q": 1, "TR": 5}, "here": "4Q: run (the MLP and the zoo on the best 50, selected by "
+     "ANOVA F inside each training part); TR: not run (its audio is not public; its table has only 50 "
+     "MIRtoolbox features)"},
     {"follow-up": "Transfer learning with English and Turkish only (SincNet)",
      "stated gain": "differences small; scores improve when the Chinese set is an intermediary tuning set",
-     "gain F points": {}, "here": "not run: TR-MUSIC audio is not public and CH-818 is not obtainable"},
+     "gain F points": {}, "here": "not run on real data: TR-MUSIC audio is not public and CH-818 is not "
+     "obtainable; the simulated chains (synthetic cultures) and the chains ending on real 4Q are in the "
+     "SincNet table"},
     {"follow-up": "SincNet on 500 ms windows instead of 200 ms, batch size 32",
      "stated gain": "F-score +4 points (English), +8 points (Turkish); configuration not stated",
-     "gain F points": {"4Q": 4, "TR": 8}, "here": "pending: SincNet is wired into the book in a later "
-     "edition (4Q); Turkish needs the audio, which is not public"},
+     "gain F points": {"4Q": 4, "TR": 8}, "here": "4Q: run (real audio; batch 32); TR: on the synthetic "
+     "maqam culture only (TR-MUSIC audio is not public)"},
 )
 """The three follow-up set-ups of the paper's Results and their stated gains (copied; the paper
 gives no per-metric table for them)."""
 
 PROFILES = {
-    "smoke": {"cv": "holdout80-0-20x1", "classifiers": ZOO},
-    "cpu": {"cv": "holdout80-0-20x10", "classifiers": ZOO},
-    "paper": {"cv": "holdout80-0-20x20", "classifiers": ZOO},
+    "smoke": {"cv": "holdout80-0-20x1", "classifiers": ZOO, "clips_per_class": 5},
+    "cpu": {"cv": "holdout80-0-20x10", "classifiers": ZOO, "clips_per_class": None},
+    "paper": {"cv": "holdout80-0-20x20", "classifiers": ZOO, "clips_per_class": None},
 }
 """Per profile: the protocol (80/20 train/test, no validation part, grouped and stratified, repeated
-with seeds ``seed*1000 + r``: 2, 10 or 20 repetitions) and the classifiers (the whole zoo). The paper
-reports one split; the repetitions give the spread of ours. TR-MUSIC is a 400 x 50 table, so the
-cpu profile runs the full protocol in minutes."""
+with seeds ``seed*1000 + r``: 1, 10 or 20 repetitions), the classifiers (the whole zoo) and the 4Q
+clips per quadrant (smoke: 5, for CI; else all 900). The paper reports one split; the repetitions
+give the spread of ours. The cpu profile runs the full protocol in minutes once the 4Q features
+are cached (extracting IS13 ComParE and Essentia from the 900 clips takes about 25 minutes on two
+cores, :mod:`mer_core.features`)."""
 
 REASONS = {
     "CH": "CH-818 is not obtainable here",
     "TR audio": "TR-MUSIC's audio is not public (only its 50 MIRtoolbox features are)",
-    "pending": "pending in this edition: the 4Q rows (IS13 ComParE baseline and SincNet) come with the "
-               "SincNet wiring",
 }
 """Why a Table 1 row has no figure of ours (:func:`row_status`)."""
 
@@ -151,8 +164,7 @@ def row_status(row: PaperRow, model: str) -> str:
     A row needing CH-818 cannot run; one needing TR-MUSIC's audio (SincNet, IS13 ComParE, every
     chain and mix with TR) cannot run (both: ``"not reproducible: ..."``); the Turkish
     within-dataset MLP row runs on the MIRtoolbox features instead (``""``: it has records, with
-    another feature set); the 4Q-only rows are pending in this edition (their records, once a
-    chapter writes them, are shown).
+    another feature set); the 4Q-only rows run on the real 4Q audio.
 
     Used by: :func:`paper_table`.
     """
@@ -164,8 +176,6 @@ def row_status(row: PaperRow, model: str) -> str:
         reasons.append(REASONS["TR audio"])
     if reasons:
         return "not reproducible: " + "; ".join(reasons)
-    if sets == {"4Q"}:
-        return REASONS["pending"]
     return ""
 
 
@@ -226,6 +236,77 @@ def turkish_baseline(table: pd.DataFrame, profile: str, seed: int = 0, *, n_jobs
     return CVResult(pd.concat(records, ignore_index=True), pd.concat(predictions, ignore_index=True))
 
 
+def best_k_pipeline(name: str, random_state: int = 0, k: int = BEST_K):
+    """``drop constant features -> best k by ANOVA F -> StandardScaler -> classifier``: the selection
+    is learned on the training part only (the paper does not name its selection method; the F
+    test is the simplest univariate one, and scale-invariant, so selecting before scaling is
+    selecting after)."""
+    return Pipeline([("variance", VarianceThreshold()), ("select", SelectKBest(f_classif, k=k)),
+                     ("model", make_classifier(name, random_state=random_state))])
+
+
+def _aligned(sets: dict) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+    """The feature matrices of ``sets`` restricted to the clips every set extracted, in one order."""
+    common = None
+    for fs in sets.values():
+        ids = set(fs.tracks["track_id"])
+        common = ids if common is None else common & ids
+    first = next(iter(sets.values())).tracks
+    tracks = first[first["track_id"].isin(common)].reset_index(drop=True)
+    out = {}
+    for name, fs in sets.items():
+        row = {t: i for i, t in enumerate(fs.tracks["track_id"])}
+        out[name] = np.asarray(fs.X, dtype=float)[[row[t] for t in tracks["track_id"]]]
+    return out, tracks
+
+
+def fourq_baseline(sets: dict, profile: str, seed: int = 0, *, n_jobs: int = 1,
+                   progress: bool = False) -> tuple[CVResult, pd.DataFrame]:
+    """The MLP(100) and the zoo on 4Q: IS13 ComParE, Essentia low-level and the best 50 of both.
+
+    Parameters
+    ----------
+    sets : dict
+        ``{"is13_compare": FeatureSet, "essentia_lowlevel": FeatureSet}`` of the 4Q clips
+        (:func:`mer_core.features.extract`); clips missing from either set are left out of all
+        three (the notebook prints the counts).
+    profile, seed, n_jobs : see :func:`turkish_baseline`.
+
+    Returns
+    -------
+    result : CVResult
+        Records (``features`` = :data:`AUDIO_FEATURES` values, ``dataset`` = ``4q``) and predictions
+        of every classifier on every set, the same splits for all.
+    origin : DataFrame
+        Per split, how many of the best 50 come from each set (the paper: "more of them from
+        Essentia"), from a selector fitted on that split's training part.
+
+    Used by: notebooks/pandrea.ipynb.
+    """
+    settings = PROFILES[check_profile(profile)]
+    X, tracks = _aligned(sets)
+    X["best50"] = np.hstack([X["is13_compare"], X["essentia_lowlevel"]])
+    y, groups = tracks["quadrant"].to_numpy(), tracks["group"].to_numpy()
+    records, predictions = [], []
+    for key, title in AUDIO_FEATURES.items():
+        for name in settings["classifiers"]:
+            model = (best_k_pipeline(name, seed) if key == "best50" else make_classifier(name, random_state=seed))
+            res = cross_validate(model, X[key], y, groups=groups, cv=settings["cv"], seed=seed, n_jobs=n_jobs,
+                                 progress=progress, paper=PAPER, method=name, features=title, dataset="4q",
+                                 profile=profile)
+            records.append(res.records)
+            predictions.append(res.predictions.assign(method=name, features=title))
+    n_is13 = X["is13_compare"].shape[1]
+    origin = []
+    for split in make_splits(y, settings["cv"], groups=groups, seed=seed):
+        pipe = best_k_pipeline("mlp", seed)[:2].fit(X["best50"][split.train], y[split.train])
+        kept = np.flatnonzero(pipe[0].get_support())[pipe[1].get_support()]
+        origin.append({"split": split.fold, "IS13 ComParE": int((kept < n_is13).sum()),
+                       "Essentia low-level": int((kept >= n_is13).sum())})
+    return (CVResult(pd.concat(records, ignore_index=True), pd.concat(predictions, ignore_index=True)),
+            pd.DataFrame(origin))
+
+
 def _ours(part: pd.DataFrame) -> dict:
     """Mean ± std of A/P/R/F for one summary group (rows: the four metrics)."""
     by = part.set_index("metric")
@@ -255,6 +336,11 @@ def paper_table(records: pd.DataFrame) -> pd.DataFrame:
 
     Used by: notebooks/pandrea.ipynb.
     """
+    if records is not None and "configuration" in records.columns:
+        # SincNet records: only the within-corpus 200-ms networks are Table 1's within rows
+        other = records["configuration"].notna() & ((records["configuration"] != "within")
+                                                    | (records["window_ms"] != 200))
+        records = records[~other]
     have = records[records["metric"].isin(METRICS)] if records is not None and len(records) else None
     summary = summarize(have) if have is not None and len(have) else None
     rows = []
@@ -298,6 +384,79 @@ def paper_table(records: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+PAPER_SET_OF_CORPUS = {"4q": "4Q", "western": "4Q", "gamelan": "CH", "maqam": "TR", "ALL": "ALL"}
+"""The paper's set each SincNet corpus plays (:data:`mer_core.experiments.pandrea_sincnet.STAND_IN`)."""
+
+
+def paper_row_of(train: str, test: str) -> PaperRow | None:
+    """The Table 1 row that a SincNet run (``train`` chain as ``"a -> b"``, ``test`` corpus) stands
+    for, or None (the cross-dataset runs have no row in Table 1)."""
+    corpora = train.split(" -> ")
+    if corpora == [corpora[0]] and corpora[0] not in (test, "ALL"):
+        return None  # cross-corpus: no row
+    chain = [PAPER_SET_OF_CORPUS[c] for c in corpora]
+    key = ("ALL" if chain == ["ALL"] else "-".join(chain)) + " / " + PAPER_SET_OF_CORPUS[test]
+    return next((r for r in TABLE1 if r.chain == key), None)
+
+
+def _data_kind(train: str, test: str) -> str:
+    corpora = train.split(" -> ") + [test]
+    real = [c == "4q" for c in corpora]
+    if all(real):
+        return "real (4Q)"
+    if not any(real):
+        return "simulation (synthetic cultures)"
+    return "synthetic training, real 4Q " + ("fine-tuning and test" if train.endswith("4q") else "test")
+
+
+def sincnet_table(records: pd.DataFrame) -> pd.DataFrame:
+    """SincNet's runs beside the paper's rows they stand for.
+
+    One row per source, profile, chain, test corpus and window: our A/P/R/F (mean, ± std over
+    network seeds when there are several), S (test segments), the training clips and minutes of
+    the chain's last stage, what data it is (``data``), the paper's row it plays
+    (:func:`paper_row_of`, with the stand-ins of
+    :data:`mer_core.experiments.pandrea_sincnet.STAND_IN`) and its F, and ``F - within
+    (points)``: the run's F minus the within-corpus 200-ms network's F on the same test corpus
+    (the paper's comparisons: transfer, mixed and cross against within; 500 ms against 200 ms).
+    A difference to the paper's F is computed only for the real within-4Q row.
+
+    Used by: notebooks/pandrea.ipynb.
+    """
+    data = records[records["metric"].isin(METRICS)]
+    if not len(data):
+        return pd.DataFrame()
+    keys = [c for c in ("source", "profile", "configuration", "train", "test", "window_ms") if c in data.columns]
+    means = data.groupby(keys + ["metric"], sort=False)["value"].agg(["mean", "std", "count"]).reset_index()
+    runs = data.groupby(keys, sort=False).agg(S=("n_test", "first"), n_train=("n_train", "first"),
+                                              minutes=("train_seconds", lambda v: round(v.mean() / 60, 1)))
+    within_f = {}
+    for key, row in means[means["metric"] == "f1_macro"].set_index(keys).iterrows():
+        k = dict(zip(keys, key))
+        if k["configuration"] == "within" and k["window_ms"] == 200:
+            within_f[(k.get("source"), k["profile"], k["test"])] = row["mean"]
+    rows = []
+    for key, part in means.groupby(keys, sort=False):
+        k = dict(zip(keys, key))
+        by = part.set_index("metric")
+        row = {**k, "data": _data_kind(k["train"], k["test"])}
+        for letter, metric in LETTERS.items():
+            m = by.loc[metric]
+            row[f"ours {letter}"] = f"{m['mean']:.3f}" + (f" ± {m['std']:.3f}" if m["count"] > 1 else "")
+        row.update(runs.loc[key].to_dict())
+        paper = paper_row_of(k["train"], k["test"]) if k["window_ms"] == 200 else None
+        row["stands for (paper)"] = f"{paper.configuration}: {paper.chain}" if paper else ""
+        row["paper F"] = paper.sincnet[3] if paper else None
+        f1 = float(by.loc["f1_macro", "mean"])
+        base = within_f.get((k.get("source"), k["profile"], k["test"]))
+        is_base = k["configuration"] == "within" and k["window_ms"] == 200
+        row["F - within (points)"] = None if base is None or is_base else round(100 * (f1 - base), 1)
+        like = k["train"] == "4q" and k["test"] == "4q" and k["window_ms"] == 200
+        row["difference F (points)"] = round(100 * (f1 - paper.sincnet[3]), 1) if like and paper else None
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def zoo_table(records: pd.DataFrame) -> pd.DataFrame:
     """Which classifier of the zoo wins: per dataset, source, profile and protocol, each classifier's
     A/P/R/F (mean ± std over splits), its rank by mean macro F1, and its paired difference in macro F1
@@ -320,7 +479,8 @@ def zoo_table(records: pd.DataFrame) -> pd.DataFrame:
                         "rank (F)": int(list(means.index).index(method) + 1)})
             s = summary[summary["method"] == method].set_index("metric")
             for letter, metric in LETTERS.items():
-                row[letter] = f"{s.loc[metric, 'mean']:.3f} ± {s.loc[metric, 'std']:.3f}"
+                row[letter] = f"{s.loc[metric, 'mean']:.3f}" + (
+                    f" ± {s.loc[metric, 'std']:.3f}" if s.loc[metric, "n"] > 1 else "")
             row["mean F"] = float(means[method])
             if "mlp" in f1.columns and method != "mlp":
                 paired = 100 * (f1[method] - f1["mlp"]).dropna()
@@ -333,19 +493,48 @@ def zoo_table(records: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def winner(records: pd.DataFrame, dataset: str = "turkish") -> tuple[str, int, int] | None:
-    """``(best classifier by mean macro F1, the MLP's rank, number of classifiers)`` on ``dataset``
-    (the first run of it in ``records``), or None without records of it.
+def winners(records: pd.DataFrame) -> pd.DataFrame:
+    """Per dataset, feature set and run: the classifier of best mean macro F1, the MLP's rank among
+    the classifiers, and the best one's paired difference from the MLP (points).
 
     Used by: notebooks/pandrea.ipynb.
     """
-    table = zoo_table(records[records["dataset"] == dataset])
+    table = zoo_table(records)
     if not len(table):
-        return None
-    keys = [c for c in ("source", "profile", "protocol", "features") if c in table.columns]
-    run = table[(table[keys] == table.iloc[0][keys]).all(axis=1)]
-    mlp = run.loc[run["classifier"] == "mlp", "rank (F)"]
-    return str(run.iloc[0]["classifier"]), int(mlp.iloc[0]) if len(mlp) else 0, len(run)
+        return pd.DataFrame()
+    keys = [c for c in ("dataset", "features", "source", "profile", "protocol") if c in table.columns]
+    rows = []
+    for key, part in table.groupby(keys, sort=False):
+        best = part.iloc[0]
+        mlp = part[part["classifier"] == "mlp"]
+        rows.append({**dict(zip(keys, key)), "best classifier": CLASSIFIER_NAMES.get(best["classifier"]),
+                     "best F": best["F"], "MLP rank": int(mlp["rank (F)"].iloc[0]) if len(mlp) else None,
+                     "classifiers": len(part), "best - MLP (points, paired)": best["F - MLP (points, paired)"]})
+    return pd.DataFrame(rows)
+
+
+def best50_gain(records: pd.DataFrame) -> pd.DataFrame:
+    """The paper's follow-up: the MLP on the best 50 of IS13 ComParE + Essentia against the MLP on
+    IS13 ComParE alone, paired on the same splits (macro F1 points), beside the paper's stated
+    gain; one row per dataset and run that has both.
+
+    Used by: notebooks/pandrea.ipynb.
+    """
+    data = records[(records["metric"] == "f1_macro") & (records["method"] == "mlp")]
+    keys = [c for c in ("dataset", "source", "profile", "protocol") if c in data.columns]
+    rows = []
+    for key, part in data.groupby(keys, sort=False):
+        f1 = part.pivot_table(index="fold", columns="features", values="value")
+        if not {AUDIO_FEATURES["best50"], AUDIO_FEATURES["is13_compare"]} <= set(f1.columns):
+            continue
+        gain = 100 * (f1[AUDIO_FEATURES["best50"]] - f1[AUDIO_FEATURES["is13_compare"]]).dropna()
+        stated = FOLLOW_UPS[0]["gain F points"].get({"4q": "4Q", "turkish": "TR"}.get(key[0], ""), None)
+        rows.append({**dict(zip(keys, key)), "MLP F, IS13 ComParE": round(f1[AUDIO_FEATURES["is13_compare"]].mean(), 3),
+                     "MLP F, best 50": round(f1[AUDIO_FEATURES["best50"]].mean(), 3),
+                     "gain (points, paired)": f"{gain.mean():+.1f} ± {gain.std():.1f}" if len(gain) > 1
+                     else f"{gain.mean():+.1f}",
+                     "splits with a gain": f"{int((gain > 0).sum())} of {len(gain)}", "paper's gain (points)": stated})
+    return pd.DataFrame(rows)
 
 
 def pending_rows() -> pd.DataFrame:
@@ -360,4 +549,5 @@ def pending_rows() -> pd.DataFrame:
 
 
 __all__ = ["PAPER", "TABLE1", "FOLLOW_UPS", "PROFILES", "METRICS", "PaperRow", "row_status", "table1",
-           "turkish_baseline", "paper_table", "zoo_table", "winner", "pending_rows"]
+           "turkish_baseline", "fourq_baseline", "best_k_pipeline", "paper_table", "sincnet_table", "paper_row_of",
+           "zoo_table", "winners", "best50_gain", "pending_rows"]
