@@ -39,13 +39,15 @@ EXPERIMENTS = (
     Experiment("(corpus check)", "Synthetic corpus: MFCC + RBF SVM difficulty check", "datasets"),
     Experiment("Quan & Dong", "Two CNNs regress valence/arousal from 40-band mel spectrograms (Table 1)",
                "quan_dong", methods=("Model 1", "Model 2", "SVR")),
-    Experiment("Pandrea et al.", "Baseline on TR-MUSIC: MLP (100 hidden units) and the classifier zoo on the "
-               "50 MIRtoolbox features (Table 1, Turkish within-dataset MLP row, on another feature set)",
-               "pandrea", methods=ZOO),
-    Experiment("Pandrea et al.", "SincNet; IS13 ComParE baseline on 4Q; cross, mixed and transfer set-ups "
-               "(Table 1); follow-ups; sinc filter figure",
-               pending="pending in this edition: SincNet not yet wired in (4Q rows); TR-MUSIC audio not public "
-                       "(every SincNet, IS13, mixed and transfer row with Turkish); CH-818 not obtainable"),
+    Experiment("Pandrea et al.", "Baseline: MLP (100 hidden units) and the classifier zoo on 4Q (IS13 ComParE, "
+               "Essentia, best 50 of both) and TR-MUSIC (its 50 MIRtoolbox features) (Table 1 MLP rows; "
+               "follow-up 1)", "pandrea", methods=ZOO),
+    Experiment("Pandrea et al.", "SincNet on real 4Q (200 and 500 ms) and the cross-dataset design on the "
+               "synthetic cultures: within, cross, mixed, transfer chains, chains ending on real 4Q (Table 1 "
+               "SincNet rows; follow-up 3; sinc filter figure)", "pandrea_sincnet", methods=("sincnet",)),
+    Experiment("Pandrea et al.", "Real cross-language rows: CH-818, TR-MUSIC audio (SincNet and IS13 on Turkish, "
+               "real mixed and transfer rows; follow-up 2)",
+               pending="not reproducible: CH-818 not obtainable; TR-MUSIC audio not public"),
     Experiment("Du", "Review: datasets, metrics, four models", pending="no chapter yet"),
 )
 """The experiments of the five papers in the order of the book."""

@@ -111,7 +111,8 @@ RUN_SETTINGS = ("cv", "clips_per_class", "max_epochs", "patience", "n_trees")
 """The settings a classifier or regressor run depends on (part of its run-store key; the t-SNE
 perplexities and the feature list are not)."""
 
-CODE = ("models", "evaluation")
+CODE = ("models.zoo", "models.embedding_nets", "models.validation_search", "models.torch_estimator", "models.nets",
+        "models.regression_nets", "models.regressors", "evaluation")
 """Modules whose source is part of a run-store key: the classifiers and the protocol. The rest of
 a piece's inputs is in the key itself (settings, seed, a digest of the features, labels and
 groups), so editing this module's tables and figures keeps the finished runs."""
