@@ -27,6 +27,7 @@ CHAPTERS = {
     "koh_dubnov": ("synthetic", "4q", "ravdess"),
     "quan_dong": ("synthetic", "4q", "4q_top100", "warriner", "emomusic"),
     "pandrea": ("turkish", "4q", "synthetic"),
+    "du": ("deam", "emomusic", "turkish"),
     "intro": (),
 }
 """Notebooks in execution order, each with the datasets its published figures need. The intro
@@ -41,7 +42,9 @@ RESULT_FILES = {"louro_dl": ("louro_dl", "louro_dl_timing"),
                 "features": ("features", "feature_benchmark", "mfcc_benchmark_900"),
                 "koh_dubnov": ("koh_dubnov", "koh_dubnov_table1", "koh_dubnov_emomusic_mappings", "koh_dubnov_table3",
                                "koh_dubnov_silhouettes", "koh_dubnov_tsne", "embedding_benchmark"),
-                "pandrea": ("pandrea", "pandrea_sincnet")}
+                "pandrea": ("pandrea", "pandrea_sincnet"),
+                "du": ("du", "du_datasets", "du_deam_parts", "du_shared_songs", "du_quadrants", "du_dynamic_spread",
+                       "du_deam_emomusic_agreement", "du_turkish_balance", "du_metrics", "du_lstm_check")}
 """Result tables a chapter writes besides ``<chapter>.csv``."""
 
 

@@ -48,7 +48,10 @@ EXPERIMENTS = (
     Experiment("Pandrea et al.", "Real cross-language rows: CH-818, TR-MUSIC audio (SincNet and IS13 on Turkish, "
                "real mixed and transfer rows; follow-up 2)",
                pending="not reproducible: CH-818 not obtainable; TR-MUSIC audio not public"),
-    Experiment("Du", "Review: datasets, metrics, four models", pending="no chapter yet"),
+    Experiment("Du", "Review, datasets and metrics: DEAM / emoMusic annotation analysis, TR-MUSIC baseline "
+               "(RBF SVM), metrics eqs. 1-5 beside scikit-learn / SciPy, LSTM eqs. 6-9", "du", methods=("rbf_svm",)),
+    Experiment("Du", "The four reviewed models (Parisi et al., Grekow, Orjesek et al., Hizlisoy et al.)",
+               pending="pending: a later edition of the Du chapter"),
 )
 """The experiments of the five papers in the order of the book."""
 

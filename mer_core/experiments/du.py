@@ -1,0 +1,900 @@
+"""Du, "Applications of deep neural networks on music emotion recognition" (a review).
+
+The review describes four datasets (DEAM, a synchronized-lyrics set, Grekow's set, the Turkish
+TEM), five evaluation metrics (its eqs. 1-5: cross-entropy, R², MAE, Pearson's r, RMSE), four
+recent models (Parisi et al., Grekow, Orjesek et al., Hizlisoy et al.) and the LSTM cell (its eqs.
+6-9). It reports no experiment of its own.
+
+Here, in this edition:
+
+* **Datasets** (:func:`dataset_table`): the review's four datasets with its figures (copied,
+  "not stated" where it states none) beside the datasets this book uses, with the clip counts of
+  :func:`mer_core.datasets.status`.
+* **The annotations** of DEAM and emoMusic (real files, annotations only): the static
+  valence/arousal plane and its quadrant counts at the scale's midpoint
+  (:func:`quadrant_counts`), the spread of the 2 Hz dynamic curves within each song
+  (:func:`dynamic_spread`, :func:`spread_summary`), and how the static label agrees with the
+  time-averaged dynamic one (:func:`static_dynamic_agreement`, with the linear map
+  :func:`dynamic_to_static_scale` from -1..1 to 1-9).
+* **TR-MUSIC**: its class balance (:func:`class_balance`) and one baseline, StandardScaler -> RBF
+  SVM on the 50 published MIRtoolbox features under repeated grouped stratified 80/20 splits
+  (:func:`turkish_baseline`, :data:`PROFILES`).
+* **Metrics** (:func:`metrics_table`): :mod:`mer_core.evaluation`'s implementations of the
+  review's eqs. 1-5 on two real predictions (:func:`arousal_from_first_half`,
+  :func:`turkish_probabilities`) beside scikit-learn's and SciPy's.
+* **The LSTM cell** (eqs. 6-9): :func:`lstm_step_by_hand` computes a step of
+  :class:`torch.nn.LSTM` from its weights with NumPy, in the review's notation;
+  :func:`lstm_check` compares the two.
+* **The four models** (:data:`MODELS`): what each needs; they run in a later edition.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from ..config import check_profile
+from ..datasets.base import QUADRANTS, va_to_quadrant
+from ..errors import ParameterError
+from ..evaluation import CVResult, cross_entropy, cross_validate, mae, make_splits, pearson_r, r2, rmse
+from .pandrea import FEATURES_TR
+
+PAPER = "Du"
+TARGETS = ("valence", "arousal")
+
+PROFILES = {
+    "smoke": {"cv": "holdout80-0-20x1"},
+    "cpu": {"cv": "holdout80-0-20x10"},
+    "paper": {"cv": "holdout80-0-20x20"},
+}
+"""Per profile, the protocol of the TR-MUSIC baseline: 80/20 train/test, grouped (an excerpt and
+its exact copies stay together) and stratified by class, repeated with seeds ``seed*1000 + r``
+(1, 10 or 20 repetitions)."""
+
+STATIC_SCALE = (1.0, 9.0)
+"""The static (whole-clip) ratings of DEAM and emoMusic: the 1-9 SAM scale, midpoint 5."""
+DYNAMIC_SCALE = (-1.0, 1.0)
+"""Their 2 Hz dynamic ratings: -1..1, midpoint 0 (DEAM's restored from the 0..1 file by its loader)."""
+STATIC_MIDPOINT = 5.0
+DYNAMIC_MIDPOINT = 0.0
+DEAM_PARTS = (("2013 excerpts (ids 2-1000, = emoMusic)", 1, 1000),
+              ("2014 excerpts (ids 1001-2000)", 1001, 2000),
+              ("2015 full songs (ids 2001-2058)", 2001, 10**9))
+"""DEAM's parts by song id (first and last id): the 45 s excerpts of MediaEval 2013 (the emoMusic
+songs) and 2014, in the first static file, and the full songs of 2015, in the second."""
+
+METHOD = "rbf_svm"
+"""The ``method`` of the TR-MUSIC baseline records (the zoo's name for the same classifier)."""
+
+
+def settings(profile: str) -> dict:
+    """The settings of ``profile`` (:data:`PROFILES`); an unknown profile raises :class:`ParameterError`.
+
+    Used by: notebooks/du.ipynb.
+    """
+    return PROFILES[check_profile(profile)]
+
+
+# --- datasets -------------------------------------------------------------------------------------
+
+NOT_STATED = "not stated"
+NOT_IN_REVIEW = "not in the review"
+
+
+@dataclass(frozen=True)
+class DatasetEntry:
+    """One dataset of the table: the review's description (copied; :data:`NOT_STATED` where the
+    review states nothing) and this book's (from its loaders' documentation).
+
+    ``key`` is the dataset's name in :func:`mer_core.datasets.status`, or None when the book has
+    no loader for it (``why_not`` says so)."""
+
+    name: str
+    key: str | None
+    size: str = NOT_IN_REVIEW
+    labels: str = NOT_IN_REVIEW
+    scale: str = NOT_IN_REVIEW
+    clip_length: str = NOT_IN_REVIEW
+    source: str = NOT_IN_REVIEW
+    here: str = ""
+    why_not: str = ""
+
+    @property
+    def in_review(self) -> bool:
+        return self.size != NOT_IN_REVIEW
+
+
+DATASETS = (
+    DatasetEntry("DEAM (MediaEval)", "deam",
+                 size="more than 1800 songs: 1744 excerpts (2013, 2014) + 58 full songs (2015)",
+                 labels="valence, arousal: continuous (\"every second\") and per whole song",
+                 scale=NOT_STATED, clip_length="45 s excerpts; 58 full songs",
+                 source="freemusicarchive.org, jamendo.com, medleyDB",
+                 here="annotations only (no audio): static 1-9 per song, 2 Hz curves -1..1"),
+    DatasetEntry("Synchronized lyrics emotion dataset (Parisi et al.)", None,
+                 size=NOT_STATED, labels="one of 5 emotions (sadness, joy, fear, anger, disgust); "
+                 "sadness and joy dominate", scale="categorical", clip_length=NOT_STATED + " (the sung lines)",
+                 source="Musixmatch", why_not="not in this book's data"),
+    DatasetEntry("Grekow's dataset", None, size="324 fragments", labels="arousal, valence (5 experts)",
+                 scale=NOT_STATED, clip_length="6 s", source="GTZAN (as the review says)",
+                 why_not="not in this book's data"),
+    DatasetEntry("TEM (Turkish emotional music, Hizlisoy et al.)", None, size="124 excerpts",
+                 labels="arousal, valence (21 students)", scale=NOT_STATED, clip_length="30 s",
+                 source=NOT_STATED, why_not="not in this book's data (TR-MUSIC, another Turkish set, is)"),
+    DatasetEntry("4Q (Panda et al.)", "4q", here="audio; 4 quadrants from AllMusic mood tags; 30 s clips"),
+    DatasetEntry("emoMusic (1000 Songs; = DEAM songs 2-1000)", "emomusic",
+                 here="annotations (static 1-9, 2 Hz -1..1 from 15 s to 45 s), audio of a few songs; 45 s clips"),
+    DatasetEntry("RAVDESS song", "ravdess", here="audio; 6 sung emotions (categorical); RAVDESS song, "
+                 "truncated to 2.39 s"),
+    DatasetEntry("TR-MUSIC (Er & Aydilek)", "turkish",
+                 here="50 MIRtoolbox features per 30 s excerpt (audio not public); 4 classes"),
+    DatasetEntry("synthetic corpus (SIMULATION)", "synthetic",
+                 here="simulated audio; latent valence/arousal -1..1 with 2 Hz curves; quadrants"),
+)
+"""The review's four datasets (its figures copied) and the datasets this book uses."""
+
+DATASET_COLUMNS = ["dataset", "in the review", "size (the review's)", "labels (the review's)",
+                   "scale (the review's)", "clip length (the review's)", "source (the review's)", "here",
+                   "obtainable here", "clips here", "detail here"]
+"""Columns of :func:`dataset_table`."""
+
+_STATE_WORDS = {"ok": "yes", "partial": "partial", "absent": "not on this data path", "invalid": "invalid copy"}
+
+
+def dataset_table(status: pd.DataFrame, entries=DATASETS) -> pd.DataFrame:
+    """The review's datasets beside this book's, with what of each is here.
+
+    Parameters
+    ----------
+    status : DataFrame
+        :func:`mer_core.datasets.status` (or the notebook's :func:`~mer_core.experiments.common.header`).
+    entries : sequence of DatasetEntry
+        Default :data:`DATASETS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per entry with :data:`DATASET_COLUMNS`. The review's columns are copied from the
+        review ("not stated" where it states nothing, "not in the review" for the book's other
+        datasets); ``here`` is what this book's loader gives; ``obtainable here`` is ``yes`` /
+        ``partial`` / ``not on this data path`` / ``invalid copy`` from the status row's
+        ``state``, or ``no (<why>)`` for a dataset the book has no loader for; ``clips here`` is
+        ``n_present/n_expected`` of the status row (songs for the annotated DEAM and emoMusic,
+        excerpts for TR-MUSIC) when the dataset is usable, else ``-``; ``detail here`` is the
+        status row's ``detail``.
+
+    Raises
+    ------
+    ParameterError
+        If an entry's ``key`` has no row in ``status``.
+
+    Used by: notebooks/du.ipynb.
+    """
+    rows = status.set_index("dataset")
+    out = []
+    for e in entries:
+        if e.key is None:
+            obtainable, clips, detail = f"no ({e.why_not})", "-", ""
+        else:
+            if e.key not in rows.index:
+                raise ParameterError(f"status has no row for dataset {e.key!r}")
+            row = rows.loc[e.key]
+            obtainable = _STATE_WORDS.get(row["state"], row["state"])
+            usable = row["state"] in ("ok", "partial")
+            clips = f"{int(row['n_present'])}/{int(row['n_expected'])}" if usable else "-"
+            detail = row["detail"]
+        out.append((e.name, "yes" if e.in_review else "no", e.size, e.labels, e.scale, e.clip_length, e.source,
+                    e.here or "-", obtainable, clips, detail))
+    return pd.DataFrame(out, columns=DATASET_COLUMNS)
+
+
+def deam_part(track_ids) -> np.ndarray:
+    """The :data:`DEAM_PARTS` name of each DEAM song id.
+
+    Used by: :func:`deam_parts`, notebooks/du.ipynb.
+    """
+    ids = np.asarray(track_ids).astype(int)
+    out = np.full(len(ids), "", dtype=object)
+    for name, first, last in DEAM_PARTS:
+        out[(ids >= first) & (ids <= last)] = name
+    return out
+
+
+DEAM_REVIEW_SONGS = {DEAM_PARTS[0][0]: "1744 excerpts (2013 and 2014 together)",
+                     DEAM_PARTS[1][0]: "1744 excerpts (2013 and 2014 together)",
+                     DEAM_PARTS[2][0]: "58 full songs (2015)"}
+"""The review's counts of DEAM's songs (copied): it gives the 2013 and 2014 excerpts as one figure."""
+
+
+def deam_parts(static: pd.DataFrame, dynamic: pd.DataFrame) -> pd.DataFrame:
+    """DEAM's parts as the loaders count them, beside the review's figures: songs, and the
+    interval and time span of the dynamic annotations.
+
+    Parameters
+    ----------
+    static, dynamic : DataFrame
+        :func:`mer_core.datasets.deam.load` and :func:`~mer_core.datasets.deam.load_dynamic`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per part of :data:`DEAM_PARTS`: ``the review's`` (:data:`DEAM_REVIEW_SONGS`),
+        ``songs (static file)``, ``songs (dynamic file)``, ``dynamic interval (s)`` (the median
+        step between two annotations of a song: 0.5 s is 2 Hz, where the review says "every
+        second"), ``first annotation (s)`` (the earliest over the part's songs) and ``median
+        last annotation (s)``.
+
+    Used by: notebooks/du.ipynb.
+    """
+    dyn = dynamic.assign(part=deam_part(dynamic["track_id"]), step=dynamic.groupby("track_id")["time_s"].diff())
+    static_parts = deam_part(static["track_id"])
+    rows = []
+    for name, *_ in DEAM_PARTS:
+        d = dyn[dyn["part"] == name]
+        per_song = d.groupby("track_id")["time_s"]
+        rows.append({"part": name, "the review's": DEAM_REVIEW_SONGS[name],
+                     "songs (static file)": int((static_parts == name).sum()),
+                     "songs (dynamic file)": int(d["track_id"].nunique()),
+                     "dynamic interval (s)": float(d["step"].median()) if len(d) else np.nan,
+                     "first annotation (s)": float(per_song.min().min()) if len(d) else np.nan,
+                     "median last annotation (s)": float(per_song.max().median()) if len(d) else np.nan})
+    return pd.DataFrame(rows)
+
+
+# --- the annotations -------------------------------------------------------------------------------
+
+def dynamic_to_static_scale(x):
+    """Map a dynamic rating (-1..1, neutral 0) linearly onto the static 1-9 scale (neutral 5): ``5 + 4 x``.
+
+    The map sends the ends of one scale to the ends of the other (-1 -> 1, 1 -> 9) and the
+    neutral point to the neutral point (0 -> 5). Pearson's r and quadrant agreement do not depend
+    on it; the MAE and bias are in 1-9 units because of it.
+
+    Used by: :func:`static_dynamic_agreement`.
+    """
+    lo, hi = DYNAMIC_SCALE
+    s_lo, s_hi = STATIC_SCALE
+    return s_lo + (np.asarray(x, dtype=float) - lo) * (s_hi - s_lo) / (hi - lo)
+
+
+QUADRANT_COLUMNS = ["dataset", "ratings", "midpoint", "n_songs", *QUADRANTS, "on an axis"]
+"""Columns of :func:`quadrant_counts`."""
+
+
+def quadrant_counts(ratings: pd.DataFrame, midpoint: float, *, dataset: str, source: str) -> pd.DataFrame:
+    """Songs per Russell quadrant of (valence, arousal) split at ``midpoint``.
+
+    Q1 = +valence +arousal, Q2 = -valence +arousal, Q3 = -valence -arousal, Q4 = +valence
+    -arousal (:func:`~mer_core.datasets.base.va_to_quadrant`); a rating exactly at the midpoint
+    counts as positive, and ``on an axis`` says how many songs have at least one such rating
+    (their quadrant depends on that rule).
+
+    Parameters
+    ----------
+    ratings : DataFrame
+        One row per song with ``valence`` and ``arousal`` (e.g. :func:`mer_core.datasets.deam.load`).
+    midpoint : float
+        The scale's neutral point: :data:`STATIC_MIDPOINT` (5) for 1-9, :data:`DYNAMIC_MIDPOINT`
+        (0) for -1..1.
+    dataset, source : str
+        Written into the row (``source`` says which ratings, e.g. ``"static (1-9)"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row with :data:`QUADRANT_COLUMNS`.
+
+    Used by: notebooks/du.ipynb.
+    """
+    v, a = ratings["valence"].to_numpy(dtype=float), ratings["arousal"].to_numpy(dtype=float)
+    quadrants = pd.Series(va_to_quadrant(v, a, midpoint=midpoint) if len(v) else [], dtype=object)
+    counts = quadrants.value_counts().reindex(list(QUADRANTS), fill_value=0).astype(int)
+    on_axis = int(((v == midpoint) | (a == midpoint)).sum())
+    return pd.DataFrame([(dataset, source, float(midpoint), len(v), *counts.tolist(), on_axis)],
+                        columns=QUADRANT_COLUMNS)
+
+
+SPREAD_COLUMNS = ["track_id", "n_frames", "duration_s", "valence_std", "valence_range", "arousal_std",
+                  "arousal_range", "valence_mean", "arousal_mean"]
+"""Columns of :func:`dynamic_spread`."""
+
+
+def dynamic_spread(dynamic: pd.DataFrame) -> pd.DataFrame:
+    """How much each song's 2 Hz curves move: per song, the standard deviation over time and the
+    range (max - min) of the valence and arousal curves.
+
+    Parameters
+    ----------
+    dynamic : DataFrame
+        Long table ``track_id, time_s, valence, arousal`` (the mean over raters at each time, -1..1:
+        :func:`mer_core.datasets.deam.load_dynamic`, :func:`mer_core.datasets.emomusic.load_dynamic`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per song (in order of first appearance) with :data:`SPREAD_COLUMNS`: the number
+        of annotated frames, the time they span (last - first, s), per dimension the population
+        standard deviation over time (``ddof=0``) and the range, and the song's mean (to compare
+        the movement within a song with the differences between songs), in the -1..1 units of
+        the curves (x 4 for 1-9 units, :func:`dynamic_to_static_scale`).
+
+    Used by: notebooks/du.ipynb.
+    """
+    g = dynamic.groupby("track_id", sort=False)
+    out = pd.DataFrame({"n_frames": g.size(), "duration_s": g["time_s"].max() - g["time_s"].min()})
+    for dim in TARGETS:
+        out[f"{dim}_std"] = g[dim].std(ddof=0)
+        out[f"{dim}_range"] = g[dim].max() - g[dim].min()
+    for dim in TARGETS:
+        out[f"{dim}_mean"] = g[dim].mean()
+    return out.reset_index()[SPREAD_COLUMNS]
+
+
+def spread_summary(spread: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    """Median and interquartile range across songs of each column of :func:`dynamic_spread`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per measure: ``valence_std``, ``valence_range``, ``arousal_std``,
+        ``arousal_range`` (within songs) and ``valence_mean``, ``arousal_mean`` (whose IQR is the
+        spread between songs), with ``dataset``, ``measure``, ``n_songs``, ``median``, ``q25``,
+        ``q75``, ``iqr`` (q75 - q25; quantiles by linear interpolation), in -1..1 units.
+
+    Used by: notebooks/du.ipynb.
+    """
+    rows = []
+    for measure in SPREAD_COLUMNS[3:]:
+        values = spread[measure].to_numpy(dtype=float)
+        q25, median, q75 = np.quantile(values, [0.25, 0.5, 0.75]) if len(values) else (np.nan,) * 3
+        rows.append({"dataset": dataset, "measure": measure, "n_songs": len(values), "median": float(median),
+                     "q25": float(q25), "q75": float(q75), "iqr": float(q75 - q25)})
+    return pd.DataFrame(rows)
+
+
+def song_means(dynamic: pd.DataFrame, *, until_s: float | None = None) -> pd.DataFrame:
+    """Per song, the mean over time of the dynamic valence and arousal (-1..1), indexed by ``track_id``;
+    with ``until_s``, only the frames with ``time_s < until_s``.
+
+    Used by: :func:`static_dynamic_agreement`, :func:`arousal_from_first_half`,
+    notebooks/du.ipynb (quadrants of the dynamic means).
+    """
+    part = dynamic if until_s is None else dynamic[dynamic["time_s"] < until_s]
+    return part.groupby("track_id", sort=False)[list(TARGETS)].mean()
+
+
+def _static_beside_dynamic(static: pd.DataFrame, means: pd.DataFrame) -> pd.DataFrame:
+    """Songs with both labels, indexed by ``track_id`` (as text): ``valence_static``, ``arousal_static``,
+    ``valence_dynamic``, ``arousal_dynamic`` (``means``: per song, indexed by ``track_id``)."""
+    left = static.set_index(static["track_id"].astype(str))[list(TARGETS)]
+    right = means[list(TARGETS)].set_axis(means.index.astype(str))
+    return left.add_suffix("_static").join(right.add_suffix("_dynamic"), how="inner")
+
+
+AGREEMENT_COLUMNS = ["dataset", "dimension", "n_songs", "pearson_r", "mae", "bias", "agreement_pct"]
+"""Columns of :func:`static_dynamic_agreement`."""
+
+
+def static_dynamic_agreement(static: pd.DataFrame, dynamic: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    """How the whole-clip (static) label agrees with the time-average of the 2 Hz (dynamic) labels.
+
+    Each song's dynamic curves are averaged over time (:func:`song_means`) and mapped onto the
+    1-9 scale by :func:`dynamic_to_static_scale` (``5 + 4 x``); songs with both labels are compared.
+
+    Parameters
+    ----------
+    static : DataFrame
+        ``track_id``, ``valence``, ``arousal`` on 1-9 (:func:`mer_core.datasets.deam.load`,
+        :func:`mer_core.datasets.emomusic.load`).
+    dynamic : DataFrame
+        ``track_id``, ``time_s``, ``valence``, ``arousal`` on -1..1 (their ``load_dynamic``).
+    dataset : str
+        Written into the rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Three rows with :data:`AGREEMENT_COLUMNS`: for ``valence`` and ``arousal``, Pearson's r
+        (:func:`mer_core.evaluation.pearson_r`), the MAE (1-9 units), the ``bias`` (mean of static
+        minus mapped dynamic, 1-9 units) and ``agreement_pct``, the percentage of songs whose two
+        labels lie on the same side of the midpoint (5 and 0; a value at the midpoint counts as
+        positive); for ``quadrant``, the percentage of songs whose two quadrants are the same
+        (r, MAE and bias NaN).
+
+    Raises
+    ------
+    ParameterError
+        If no song has both labels.
+
+    Used by: notebooks/du.ipynb.
+    """
+    means = song_means(dynamic)
+    both = _static_beside_dynamic(static, means)
+    if both.empty:
+        raise ParameterError(f"{dataset}: no song has both a static and a dynamic label")
+    rows = []
+    for dim in TARGETS:
+        s, d = both[f"{dim}_static"].to_numpy(float), both[f"{dim}_dynamic"].to_numpy(float)
+        mapped = dynamic_to_static_scale(d)
+        same_side = (s >= STATIC_MIDPOINT) == (d >= DYNAMIC_MIDPOINT)
+        rows.append((dataset, dim, len(both), pearson_r(s, mapped), mae(s, mapped), float(np.mean(s - mapped)),
+                     100 * float(same_side.mean())))
+    q_static = va_to_quadrant(both["valence_static"], both["arousal_static"], midpoint=STATIC_MIDPOINT)
+    q_dynamic = va_to_quadrant(both["valence_dynamic"], both["arousal_dynamic"], midpoint=DYNAMIC_MIDPOINT)
+    rows.append((dataset, "quadrant", len(both), np.nan, np.nan, np.nan, 100 * float(np.mean(q_static == q_dynamic))))
+    return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
+
+
+def agreement_pairs(static: pd.DataFrame, dynamic: pd.DataFrame) -> pd.DataFrame:
+    """Per song, the static labels and the mapped time-averaged dynamic ones (1-9), for a scatter plot.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``track_id``, ``valence_static``, ``arousal_static``, ``valence_dynamic``,
+        ``arousal_dynamic`` (the dynamic means through :func:`dynamic_to_static_scale`).
+
+    Used by: notebooks/du.ipynb.
+    """
+    both = _static_beside_dynamic(static, song_means(dynamic).apply(dynamic_to_static_scale))
+    return both.rename_axis("track_id").reset_index()
+
+
+# --- TR-MUSIC --------------------------------------------------------------------------------------
+
+def class_balance(table: pd.DataFrame) -> pd.DataFrame:
+    """TR-MUSIC's classes: excerpts, share, distinct excerpts (groups) and the quadrant this book gives each.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`mer_core.datasets.turkish.load`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per class in quadrant order (happy, angry, sad, relax) and a ``total`` row (quadrant ``-``):
+        ``class``, ``quadrant``, ``excerpts``, ``share_pct``, ``distinct excerpts`` (groups: exact
+        copies of an excerpt count once).
+
+    Used by: notebooks/du.ipynb.
+    """
+    from ..datasets.turkish import CLASSES, QUADRANT_OF_CLASS
+
+    rows = []
+    for c in CLASSES:
+        part = table[table["label"] == c]
+        rows.append({"class": c, "quadrant": QUADRANT_OF_CLASS[c], "excerpts": len(part),
+                     "share_pct": 100 * len(part) / len(table) if len(table) else np.nan,
+                     "distinct excerpts": int(part["group"].nunique())})
+    rows.append({"class": "total", "quadrant": "-", "excerpts": len(table),
+                 "share_pct": 100.0 if len(table) else np.nan, "distinct excerpts": int(table["group"].nunique())})
+    return pd.DataFrame(rows)
+
+
+def rbf_svm(seed: int = 0, probability: bool = False) -> Pipeline:
+    """``StandardScaler -> SVC(kernel="rbf", C=1, gamma="scale")``, the zoo's ``rbf_svm`` settings.
+
+    With ``probability``, the SVM is wrapped in Platt scaling, the probabilistic form of
+    ``SVC(probability=True)`` (deprecated in scikit-learn 1.9):
+    ``CalibratedClassifierCV(SVC(...), method="sigmoid", cv=5, ensemble=False)`` fits a sigmoid
+    per class (one vs rest) to the decision values of a 5-fold cross-validation of the training
+    part, then the SVM on the whole training part; the class probabilities are normalised to sum
+    to 1 and ``predict`` is their arg max.
+
+    Used by: :func:`turkish_baseline`, :func:`turkish_probabilities`.
+    """
+    svm = SVC(kernel="rbf", C=1.0, gamma="scale", random_state=seed)
+    if probability:
+        svm = CalibratedClassifierCV(svm, method="sigmoid", cv=5, ensemble=False)
+    return Pipeline([("scale", StandardScaler()), ("svm", svm)])
+
+
+def turkish_baseline(table: pd.DataFrame, profile: str, seed: int = 0, *, progress: bool = False) -> CVResult:
+    """StandardScaler -> RBF SVM on TR-MUSIC's 50 features under the profile's repeated 80/20 splits.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`mer_core.datasets.turkish.load`: ``quadrant`` (the label), ``group`` (exact copies
+        share one) and the feature columns.
+    profile : str
+        :data:`PROFILES`: ``holdout80-0-20x1`` (smoke), ``x10`` (cpu), ``x20`` (paper).
+    seed : int
+        Seed of the splits (``seed*1000 + r``) and of the SVM.
+
+    Returns
+    -------
+    CVResult
+        Records (``paper`` "Du", ``method`` :data:`METHOD`, ``features`` "MIRtoolbox 50 (TR-MUSIC
+        file)", ``dataset`` "turkish"; accuracy, macro precision / recall / F1, per-quadrant F1 per
+        split) and the test predictions.
+
+    Used by: notebooks/du.ipynb.
+    """
+    from ..datasets.turkish import feature_columns
+
+    cv = settings(profile)["cv"]
+    X = table[feature_columns(table)].to_numpy(dtype=float)
+    return cross_validate(rbf_svm(seed), X, table["quadrant"].to_numpy(), groups=table["group"].to_numpy(), cv=cv,
+                          seed=seed, progress=progress, paper=PAPER, method=METHOD, features=FEATURES_TR,
+                          dataset="turkish", profile=profile)
+
+
+def baseline_summary(records: pd.DataFrame) -> pd.DataFrame:
+    """Mean ± std over splits of accuracy and macro F1, one row per source x dataset x profile x protocol.
+
+    Parameters
+    ----------
+    records : DataFrame
+        Records of :func:`turkish_baseline` (optionally with the ``source`` column of
+        :func:`mer_core.results.with_published`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``source`` (when given), ``dataset``, ``method``, ``profile``, ``protocol``, ``splits``,
+        ``n_test``, ``accuracy`` and ``f1_macro`` as ``"mean ± std"`` (3 decimals; std over
+        splits, "n/a" for one split) and their means as floats (``accuracy_mean``, ``f1_macro_mean``).
+
+    Used by: notebooks/du.ipynb.
+    """
+    keys = [c for c in ("source", "dataset", "method", "profile", "protocol") if c in records.columns]
+    rows = []
+    for key, part in records.groupby(keys, sort=False):
+        row = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
+        row["splits"] = int(part["fold"].nunique())
+        row["n_test"] = float(part["n_test"].median())
+        for metric in ("accuracy", "f1_macro"):
+            values = part.loc[part["metric"] == metric, "value"].to_numpy(dtype=float)
+            std = f"{values.std(ddof=1):.3f}" if len(values) > 1 else "n/a"
+            row[metric] = f"{values.mean():.3f} ± {std}"
+            row[f"{metric}_mean"] = float(values.mean())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# --- metrics -----------------------------------------------------------------------------------------
+
+FIRST_HALF_UNTIL_S = 30.0
+"""emoMusic's dynamic annotations run from 15 s to 45 s; their first half is the frames before 30 s."""
+
+
+def arousal_from_first_half(static: pd.DataFrame, dynamic: pd.DataFrame, target: str = "arousal") -> pd.DataFrame:
+    """A real, cheap regression: emoMusic's static ``target`` (1-9) predicted by least squares
+    from the time-averaged valence and arousal of the first half of each song's 2 Hz annotations.
+
+    The predictors are the means of the dynamic valence and arousal over the frames before
+    :data:`FIRST_HALF_UNTIL_S` (15 s to 29.5 s); an ordinary least-squares line (with
+    intercept) is fitted on the MediaEval 2013 development songs and predicts the evaluation
+    songs (the ``split`` column of :func:`mer_core.datasets.emomusic.load`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per evaluation song: ``track_id``, ``y_true`` (the static rating), ``y_pred``.
+        ``attrs``: ``"description"`` (what was predicted from what), ``"n_train"``,
+        ``"coefficients"`` ({"intercept", "valence", "arousal"}).
+
+    Raises
+    ------
+    ParameterError
+        If ``target`` is not valence or arousal, or either set has no song with both labels.
+
+    Used by: notebooks/du.ipynb (the metrics table).
+    """
+    if target not in TARGETS:
+        raise ParameterError(f"target must be one of {TARGETS}, got {target!r}")
+    means = song_means(dynamic, until_s=FIRST_HALF_UNTIL_S)
+    x_cols = [f"{d}_dynamic" for d in TARGETS]
+    data = static.set_index(static["track_id"].astype(str))[[target, "split"]].join(
+        means.set_axis(means.index.astype(str)).set_axis(x_cols, axis=1), how="inner").dropna()
+    train, test = data[data["split"] == "development"], data[data["split"] == "evaluation"]
+    if train.empty or test.empty:
+        raise ParameterError("the development and evaluation sets both need songs with static and dynamic labels")
+
+    def design(part):
+        return np.column_stack([np.ones(len(part)), part[x_cols].to_numpy(dtype=float)])
+
+    coef, *_ = np.linalg.lstsq(design(train), train[target].to_numpy(dtype=float), rcond=None)
+    out = pd.DataFrame({"track_id": test.index.to_numpy(), "y_true": test[target].to_numpy(dtype=float),
+                        "y_pred": design(test) @ coef})
+    out.attrs.update(description=f"emoMusic static {target} (1-9) of the {len(test)} evaluation songs, predicted "
+                     f"by least squares from the mean dynamic valence and arousal of 15-{FIRST_HALF_UNTIL_S:g} s "
+                     f"(fitted on the {len(train)} development songs)",
+                     n_train=len(train), coefficients=dict(zip(("intercept", *TARGETS), map(float, coef))))
+    return out
+
+
+def turkish_probabilities(table: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """A real probabilistic classification: TR-MUSIC's quadrants on the first 80/20 split of the
+    profiles (``holdout80-0-20x1``, grouped and stratified, seed ``seed*1000``), by the RBF SVM
+    with Platt-scaled probabilities (:func:`rbf_svm` with ``probability=True``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per test excerpt: ``track_id``, ``y_true`` (quadrant), ``y_pred`` and one column of
+        predicted probability per class (``Q1`` .. ``Q4``, summing to 1). ``attrs``:
+        ``"labels"`` (the probability columns), ``"description"``, ``"n_train"``.
+
+    Used by: notebooks/du.ipynb (the cross-entropy row of the metrics table).
+    """
+    from ..datasets.turkish import feature_columns
+
+    X = table[feature_columns(table)].to_numpy(dtype=float)
+    y, groups = table["quadrant"].to_numpy(), table["group"].to_numpy()
+    split = make_splits(y, "holdout80-0-20x1", groups=groups, seed=seed)[0]
+    model = rbf_svm(seed, probability=True).fit(X[split.train], y[split.train])
+    labels = [str(c) for c in model.classes_]
+    proba = model.predict_proba(X[split.test])
+    out = pd.DataFrame({"track_id": table["track_id"].to_numpy()[split.test], "y_true": y[split.test],
+                        "y_pred": model.predict(X[split.test])})
+    out[labels] = proba
+    out.attrs.update(labels=labels, n_train=len(split.train),
+                     description=f"TR-MUSIC quadrant probabilities of {len(split.test)} test excerpts, RBF SVM with "
+                     f"Platt scaling trained on {len(split.train)} (one grouped stratified 80/20 split)")
+    return out
+
+
+EQUATIONS = {
+    "cross-entropy": ("1", "L = -(1/N) sum_n sum_i y_i^n log x_i^n  (y^n one-hot truth, x^n predicted probabilities)"),
+    "R²": ("2", "R² = 1 - RSS/TSS,  RSS = sum_i (y_i - yhat_i)^2,  TSS = sum_i (y_i - mean(y))^2"),
+    "MAE": ("3", "MAE = (1/N) sum_i |y_i - yhat_i|"),
+    "Pearson r (PCC)": ("4", "r = sum_i (x_i - mean(x))(y_i - mean(y)) / sqrt(sum_i (x_i - mean(x))^2 "
+                        "sum_i (y_i - mean(y))^2)"),
+    "RMSE": ("5", "RMSE = sqrt((1/N) sum_i (y_i - yhat_i)^2)"),
+}
+"""Each metric's equation number in the review and its formula in one notation (y true, yhat
+predicted; natural logarithm), which the review's own symbols do not keep (see the chapter)."""
+
+METRIC_COLUMNS = ["metric", "Du eq.", "formula", "prediction", "n", "ours", "reference", "reference value",
+                  "abs difference"]
+"""Columns of :func:`metrics_table`."""
+
+
+def metrics_table(regression: pd.DataFrame | None = None, classification: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The review's eqs. 1-5 computed by :mod:`mer_core.evaluation` beside scikit-learn / SciPy on real predictions.
+
+    Parameters
+    ----------
+    regression : DataFrame, optional
+        ``y_true``, ``y_pred`` (e.g. :func:`arousal_from_first_half`); gives the rows of eqs. 2-5:
+        :func:`~mer_core.evaluation.r2` vs :func:`sklearn.metrics.r2_score`,
+        :func:`~mer_core.evaluation.mae` vs :func:`sklearn.metrics.mean_absolute_error`,
+        :func:`~mer_core.evaluation.pearson_r` vs :func:`scipy.stats.pearsonr`,
+        :func:`~mer_core.evaluation.rmse` vs ``sqrt(sklearn.metrics.mean_squared_error)``.
+    classification : DataFrame, optional
+        ``y_true`` and one probability column per class named in ``attrs["labels"]`` (e.g.
+        :func:`turkish_probabilities`); gives the row of eq. 1:
+        :func:`~mer_core.evaluation.cross_entropy` vs :func:`sklearn.metrics.log_loss` (nats).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per metric with :data:`METRIC_COLUMNS` (eq. 1 first, then 2-5): the formula
+        (:data:`EQUATIONS`), the prediction's ``attrs["description"]``, its size, our value, the
+        reference function and its value, and their absolute difference. Empty (with the
+        columns) when neither prediction is given.
+
+    Used by: notebooks/du.ipynb.
+    """
+    from scipy.stats import pearsonr
+    from sklearn.metrics import log_loss, mean_absolute_error, mean_squared_error, r2_score
+
+    rows = []
+
+    def add(metric, described, n, ours, reference, value):
+        eq, formula = EQUATIONS[metric]
+        rows.append((metric, eq, formula, described, n, float(ours), reference, float(value),
+                     abs(float(ours) - float(value))))
+
+    if classification is not None:
+        labels = list(classification.attrs.get("labels") or [])
+        if not labels:
+            raise ParameterError("classification needs attrs['labels'], the names of its probability columns")
+        labels = sorted(labels)  # log_loss takes the columns in sorted order of the labels
+        y, proba = classification["y_true"].to_numpy(), classification[labels].to_numpy(dtype=float)
+        add("cross-entropy", classification.attrs.get("description", ""), len(y),
+            cross_entropy(y, proba, labels=labels), "sklearn.metrics.log_loss", log_loss(y, proba, labels=labels))
+    if regression is not None:
+        t, p = regression["y_true"].to_numpy(dtype=float), regression["y_pred"].to_numpy(dtype=float)
+        described = regression.attrs.get("description", "")
+        add("R²", described, len(t), r2(t, p), "sklearn.metrics.r2_score", r2_score(t, p))
+        add("MAE", described, len(t), mae(t, p), "sklearn.metrics.mean_absolute_error", mean_absolute_error(t, p))
+        add("Pearson r (PCC)", described, len(t), pearson_r(t, p), "scipy.stats.pearsonr", pearsonr(t, p)[0])
+        add("RMSE", described, len(t), rmse(t, p), "sqrt(sklearn.metrics.mean_squared_error)",
+            np.sqrt(mean_squared_error(t, p)))
+    return pd.DataFrame(rows, columns=METRIC_COLUMNS)
+
+
+# --- the LSTM cell -----------------------------------------------------------------------------------
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def lstm_step_by_hand(lstm, x, h, c) -> dict[str, np.ndarray]:
+    """One step of a one-layer :class:`torch.nn.LSTM`, computed with NumPy in the review's notation (eqs. 6-9).
+
+    PyTorch stores the four gates stacked in the order input, forget, cell candidate, output
+    (``i, f, g, o``) in ``weight_ih_l0`` (4H x I), ``weight_hh_l0`` (4H x H) and two biases. In
+    the review's notation each gate is ``sigma(W . [h_{t-1}, x_t] + b)``: ``W`` is the gate's
+    rows of ``[weight_hh_l0 | weight_ih_l0]`` (hidden-state columns first, as the review
+    concatenates ``h`` before ``x``) and ``b = bias_ih_l0 + bias_hh_l0``. Then
+
+    * f_t = sigma(W_f [h_{t-1}, x_t] + b_f)                 (eq. 6)
+    * i_t = sigma(W_i [h_{t-1}, x_t] + b_i), C~_t = tanh(W_C [h_{t-1}, x_t] + b_C)   (eq. 7)
+    * C_t = f_t * C_{t-1} + i_t * C~_t                      (eq. 8)
+    * o_t = sigma(W_o [h_{t-1}, x_t] + b_o), h_t = o_t * tanh(C_t)   (eq. 9)
+
+    with ``*`` the element-wise product.
+
+    Parameters
+    ----------
+    lstm : torch.nn.LSTM
+        One layer, unidirectional, with biases, no projection (``proj_size=0``).
+    x : array-like, (I,) or (B, I)
+        The input at time t (a batch of B).
+    h, c : array-like, (H,) or (B, H)
+        The hidden and cell states at t-1.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``i``, ``f``, ``g`` (the cell candidate C~_t), ``o``, ``c`` (C_t) and ``h`` (h_t), each
+        shaped like ``h``, in float64.
+
+    Raises
+    ------
+    ParameterError
+        For an LSTM with several layers, two directions, no bias or a projection, or shapes that
+        do not fit it.
+
+    Used by: :func:`lstm_check`, notebooks/du.ipynb, tests/test_du.py.
+    """
+    if lstm.num_layers != 1 or lstm.bidirectional or not lstm.bias or getattr(lstm, "proj_size", 0):
+        raise ParameterError("lstm_step_by_hand takes a one-layer, unidirectional LSTM with biases and no projection")
+    params = {name: p.detach().cpu().double().numpy() for name, p in lstm.named_parameters()}
+    W = np.concatenate([params["weight_hh_l0"], params["weight_ih_l0"]], axis=1)  # rows: i, f, g, o
+    b = params["bias_ih_l0"] + params["bias_hh_l0"]
+    n_hidden, n_input = lstm.hidden_size, lstm.input_size
+
+    def as_array(v) -> np.ndarray:
+        return v.detach().cpu().double().numpy() if hasattr(v, "detach") else np.asarray(v, dtype=float)
+
+    x, h, c = as_array(x), as_array(h), as_array(c)
+    if x.shape[-1] != n_input or h.shape[-1] != n_hidden or c.shape != h.shape or x.shape[:-1] != h.shape[:-1]:
+        raise ParameterError(f"shapes x {x.shape}, h {h.shape}, c {c.shape} do not fit an LSTM with input size "
+                             f"{n_input} and hidden size {n_hidden}")
+    z = np.concatenate([h, x], axis=-1) @ W.T + b  # W . [h_{t-1}, x_t] + b for the four gates at once
+    zi, zf, zg, zo = (z[..., k * n_hidden:(k + 1) * n_hidden] for k in range(4))
+    f = _sigmoid(zf)
+    i, g = _sigmoid(zi), np.tanh(zg)
+    c_new = f * c + i * g
+    o = _sigmoid(zo)
+    return {"i": i, "f": f, "g": g, "o": o, "c": c_new, "h": o * np.tanh(c_new)}
+
+
+def lstm_check(seed: int = 0, *, input_size: int = 3, hidden_size: int = 4, batch: int = 2,
+               steps: int = 5) -> pd.DataFrame:
+    """Run a small seeded :class:`torch.nn.LSTM` over a random sequence and repeat it step by step
+    with :func:`lstm_step_by_hand`: the largest absolute differences of h_t and C_t.
+
+    Everything in float64 (``torch.nn.LSTM(...).double()``), so the differences are rounding.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per time step: ``step`` (1..steps), ``max |h_torch - h_hand|``,
+        ``max |c_torch - c_hand|``; ``attrs``: ``"sizes"`` (input, hidden, batch) and the
+        first step's gates (``"gates"``, the dict of :func:`lstm_step_by_hand`).
+
+    Used by: notebooks/du.ipynb.
+    """
+    import torch
+
+    torch.manual_seed(seed)
+    lstm = torch.nn.LSTM(input_size, hidden_size, batch_first=True).double()
+    x = torch.randn(batch, steps, input_size, dtype=torch.float64)
+    h0 = torch.randn(1, batch, hidden_size, dtype=torch.float64)
+    c0 = torch.randn(1, batch, hidden_size, dtype=torch.float64)
+    with torch.no_grad():
+        out, _ = lstm(x, (h0, c0))
+        cells = []  # torch returns C_t only at the end: run one step at a time to get every C_t
+        state = (h0, c0)
+        for t in range(steps):
+            _, state = lstm(x[:, t:t + 1], state)
+            cells.append(state[1][0].numpy())
+    h, c = h0[0].numpy(), c0[0].numpy()
+    rows, first = [], None
+    for t in range(steps):
+        step = lstm_step_by_hand(lstm, x[:, t].numpy(), h, c)
+        first = first or step
+        h, c = step["h"], step["c"]
+        rows.append({"step": t + 1, "max |h_torch - h_hand|": float(np.abs(out[:, t].numpy() - h).max()),
+                     "max |c_torch - c_hand|": float(np.abs(cells[t] - c).max())})
+    table = pd.DataFrame(rows)
+    table.attrs.update(sizes={"input": input_size, "hidden": hidden_size, "batch": batch}, gates=first)
+    return table
+
+
+# --- the four models ---------------------------------------------------------------------------------
+
+MODEL_COLUMNS = ["model", "review section", "what it does", "what it needs", "here"]
+
+
+MODELS = (
+    {"model": "Parisi et al. (synchronized lyrics and vocals)", "review section": "3.1",
+     "what it does": "emotion classes from lyrics (fastText / ELMo / BERT embeddings, then LSTM and other "
+                     "classifiers) and from mel spectrograms (CNN), also on vocals separated by Wave-U-Net",
+     "what it needs": "the synchronized lyrics emotion dataset (lyrics with line timings, 5 classes) and its "
+                      "audio; pretrained word embeddings; a Wave-U-Net separator"},
+    {"model": "Grekow (RNN on 6 s fragments, pretrained models)", "review section": "3.2",
+     "what it does": "arousal and valence regressed by recurrent networks from sequences of Marsyas (MFCC, "
+                     "chroma) and Essentia features of short overlapping windows; a pretrained model in front",
+     "what it needs": "audio with per-fragment arousal/valence (his 324 fragments of 6 s, or the DEAM / emoMusic "
+                      "audio, which is not here); Marsyas- and Essentia-style features; a GPU helps"},
+    {"model": "Orjesek et al. (end-to-end, iterative reconstruction)", "review section": "3.3",
+     "what it does": "dynamic arousal/valence from the raw waveform: a CNN front-end, iterative reconstruction, "
+                     "a bidirectional GRU and a maxout output layer",
+     "what it needs": "audio with 2 Hz dynamic annotations (the DEAM and emoMusic audio; only a few emoMusic clips "
+                      "are here); a GPU"},
+    {"model": "Hizlisoy et al. (CLDNN on Turkish music)", "review section": "3.4",
+     "what it does": "emotion classes of 30 s Turkish excerpts from 7368 MIRtoolbox / openSMILE / jAudio features "
+                     "and 1-D CNN features of MFCC and log-mel energies, after correlation-based feature "
+                     "selection, by a convolutional LSTM deep network",
+     "what it needs": "the TEM audio (124 excerpts; TR-MUSIC's audio is not public either); the three feature "
+                      "extractors; CFS"},
+)
+"""The review's four models: what each does and needs (the review reports their results, not ours)."""
+
+
+def models_table() -> pd.DataFrame:
+    """The four models of the review with what each needs; each ``here`` is "runs in a later edition".
+
+    Used by: notebooks/du.ipynb.
+    """
+    return pd.DataFrame([{**m, "here": "runs in a later edition"} for m in MODELS], columns=MODEL_COLUMNS)
+
+
+SHARED_COLUMNS = ["dimension", "n_shared", "pearson_r", "max_abs_difference", "n_within_tolerance", "tolerance"]
+"""Columns of :func:`shared_songs`."""
+
+
+def shared_songs(deam_static: pd.DataFrame, emo_static: pd.DataFrame, tolerance: float = 0.05) -> pd.DataFrame:
+    """DEAM's 2013 songs are emoMusic's (same ids): how their static labels compare.
+
+    Parameters
+    ----------
+    deam_static, emo_static : DataFrame
+        :func:`mer_core.datasets.deam.load` (valence and arousal of songs 2..1000 exchanged back,
+        as it does by default) and :func:`mer_core.datasets.emomusic.load`.
+    tolerance : float
+        Largest difference counted as the same rating (DEAM's static file rounds to one decimal:
+        0.05 is half its last digit).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per dimension with :data:`SHARED_COLUMNS`: the number of songs in both, Pearson's
+        r of their static ratings, the largest absolute difference and how many differ by at
+        most ``tolerance`` (plus 1e-9 for the rounding of the files' decimals).
+
+    Used by: notebooks/du.ipynb.
+    """
+    a = deam_static.set_index(deam_static["track_id"].astype(str))[list(TARGETS)]
+    b = emo_static.set_index(emo_static["track_id"].astype(str))[list(TARGETS)]
+    both = a.add_suffix("_deam").join(b.add_suffix("_emomusic"), how="inner")
+    rows = []
+    for dim in TARGETS:
+        x, y = both[f"{dim}_deam"].to_numpy(float), both[f"{dim}_emomusic"].to_numpy(float)
+        diff = np.abs(x - y)
+        rows.append((dim, len(both), pearson_r(x, y) if len(both) > 1 else np.nan,
+                     float(diff.max()) if len(both) else np.nan, int((diff <= tolerance + 1e-9).sum()), tolerance))
+    return pd.DataFrame(rows, columns=SHARED_COLUMNS)
