@@ -8,7 +8,6 @@ import pytest
 import soundfile as sf
 import torch
 
-from mer_core import runstore
 from mer_core.audio import load_clips
 from mer_core.errors import AudioError
 from mer_core.evaluation import RECORD_COLUMNS
