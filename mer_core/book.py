@@ -27,7 +27,7 @@ CHAPTERS = {
     "koh_dubnov": ("synthetic", "4q", "ravdess"),
     "quan_dong": ("synthetic", "4q", "4q_top100", "warriner", "emomusic"),
     "pandrea": ("turkish", "4q", "synthetic"),
-    "du": ("deam", "emomusic", "turkish"),
+    "du": ("deam", "emomusic", "turkish", "synthetic", "4q", "warriner"),
     "intro": (),
 }
 """Notebooks in execution order, each with the datasets its published figures need. The intro
@@ -44,7 +44,7 @@ RESULT_FILES = {"louro_dl": ("louro_dl", "louro_dl_timing"),
                                "koh_dubnov_silhouettes", "koh_dubnov_tsne", "embedding_benchmark"),
                 "pandrea": ("pandrea", "pandrea_sincnet"),
                 "du": ("du", "du_datasets", "du_deam_parts", "du_shared_songs", "du_quadrants", "du_dynamic_spread",
-                       "du_deam_emomusic_agreement", "du_turkish_balance", "du_metrics", "du_lstm_check")}
+                       "du_deam_emomusic_agreement", "du_turkish_balance", "du_metrics", "du_lstm_check", "du_hizlisoy", "du_hizlisoy_cfs", "du_grekow")}
 """Result tables a chapter writes besides ``<chapter>.csv``."""
 
 

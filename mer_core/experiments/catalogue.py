@@ -50,8 +50,12 @@ EXPERIMENTS = (
                pending="not reproducible: CH-818 not obtainable; TR-MUSIC audio not public"),
     Experiment("Du", "Review, datasets and metrics: DEAM / emoMusic annotation analysis, TR-MUSIC baseline "
                "(RBF SVM), metrics eqs. 1-5 beside scikit-learn / SciPy, LSTM eqs. 6-9", "du", methods=("rbf_svm",)),
-    Experiment("Du", "The four reviewed models (Parisi et al., Grekow, Orjesek et al., Hizlisoy et al.)",
-               pending="pending: a later edition of the Du chapter"),
+    Experiment("Du", "Hizlisoy et al., standard-features path: CFS + CLDNN against kNN, SVM and random forest "
+               "(TR-MUSIC's features)", "du_hizlisoy"),
+    Experiment("Du", "Grekow: LSTM on 6-s MFCC sequences against linear regression and SVR (4Q tag-derived "
+               "valence/arousal; synthetic)", "du_grekow"),
+    Experiment("Du", "Parisi et al. (vocals vs full mix), Orjesek et al. (end to end, iterative reconstruction), "
+               "Hizlisoy et al.'s CNN-feature path", pending="pending: a later edition of the Du chapter"),
 )
 """The experiments of the five papers in the order of the book."""
 

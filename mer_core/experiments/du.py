@@ -25,7 +25,19 @@ Here, in this edition:
 * **The LSTM cell** (eqs. 6-9): :func:`lstm_step_by_hand` computes a step of
   :class:`torch.nn.LSTM` from its weights with NumPy, in the review's notation;
   :func:`lstm_check` compares the two.
-* **The four models** (:data:`MODELS`): what each needs; they run in a later edition.
+* **The four models** (:data:`MODELS`): what each does and needs, and what of it runs here.
+* **Hizlisoy et al.**, the standard-features path (:func:`hizlisoy_turkish`): correlation-based
+  feature selection (:class:`mer_core.models.cfs.CFS`) learned in each training fold, then a
+  CLDNN (:class:`mer_core.models.cldnn.CLDNNClassifier`) against kNN, an RBF SVM and a random
+  forest, under grouped stratified 10-fold CV of TR-MUSIC's 50 features; the features CFS picks
+  (:func:`cfs_selection`). The review's 99.19 % is on TEM, which is not available.
+* **Grekow** (:func:`grekow_segments`, :func:`grekow_run`): 6 s segments as sequences of 0.5 s
+  MFCC steps (:class:`mer_core.features.sequences.MFCCSequence`) into an LSTM regressor of
+  valence and arousal (:class:`mer_core.models.sequence_regressors.LSTMSequenceRegressor`)
+  against linear regression and SVR on the segments' time means, folds grouped by song, on the
+  synthetic corpus (a simulation) and on 4Q with tag-derived labels.
+* **Pending** (:func:`pending_table`): Parisi et al., Orjesek et al., and the parts of the other
+  two that need audio pipelines or extractors this edition lacks.
 """
 from __future__ import annotations
 
@@ -48,13 +60,42 @@ PAPER = "Du"
 TARGETS = ("valence", "arousal")
 
 PROFILES = {
-    "smoke": {"cv": "holdout80-0-20x1"},
-    "cpu": {"cv": "holdout80-0-20x10"},
-    "paper": {"cv": "holdout80-0-20x20"},
+    "smoke": {"cv": "holdout80-0-20x1",
+              "hizlisoy": {"cv": "holdout80-0-20x1", "without_cfs": False,
+                           "cldnn": {"epochs": 5, "batch_size": 32}},
+              "grekow": {"cv": "holdout80-0-20x1", "clips_per_class": {"synthetic": 6, "4q": 4},
+                         "lstm": {"hidden_size": 16, "epochs": 3, "patience": 2, "batch_size": 16}}},
+    "cpu": {"cv": "holdout80-0-20x10",
+            "hizlisoy": {"cv": "10x1", "without_cfs": True, "cldnn": {"epochs": 60, "batch_size": 32}},
+            "grekow": {"cv": "10x1", "clips_per_class": {"synthetic": None, "4q": None},
+                       "lstm": {"hidden_size": 32, "epochs": 100, "patience": 10, "batch_size": 32}}},
+    "paper": {"cv": "holdout80-0-20x20",
+              "hizlisoy": {"cv": "10x1", "without_cfs": True, "cldnn": {"epochs": 60, "batch_size": 32}},
+              "grekow": {"cv": "10x1", "clips_per_class": {"synthetic": None, "4q": None},
+                         "lstm": {"hidden_size": 32, "epochs": 100, "patience": 10, "batch_size": 32}}},
 }
-"""Per profile, the protocol of the TR-MUSIC baseline: 80/20 train/test, grouped (an excerpt and
-its exact copies stay together) and stratified by class, repeated with seeds ``seed*1000 + r``
-(1, 10 or 20 repetitions)."""
+"""Per profile:
+
+* ``cv``: the protocol of the TR-MUSIC baseline: 80/20 train/test, grouped (an excerpt and its
+  exact copies stay together) and stratified by class, repeated with seeds ``seed*1000 + r``
+  (1, 10 or 20 repetitions).
+* ``hizlisoy`` (:func:`hizlisoy_turkish`): the protocol (``10x1``: Hizlisoy et al.'s 10-fold
+  CV, grouped and stratified; smoke: one 80/20 split), whether every classifier also runs
+  without CFS (the paper's with/without comparison), and the CLDNN's training (Adam, batch 32;
+  the review gives no epochs: 60 here). The cpu profile (8 pipelines x 10 folds) took 49 s on one
+  thread of a 2-core AMD EPYC; paper is the same (the paper states nothing more that applies to
+  TR-MUSIC).
+* ``grekow`` (:func:`grekow_segments`, :func:`grekow_run`): the protocol (grouped by song,
+  stratified by quadrant; the review states none: 10-fold CV here; smoke: one 80/20 split), the
+  clips per quadrant of each dataset (None: all; smoke: 6 synthetic and 4 4Q clips per quadrant)
+  and the LSTM's settings (early stopping on 10 % of the training songs). With cpu, the
+  synthetic corpus (216 clips of 8 s: one segment each) runs in about a minute. 4Q (900 clips:
+  about 4500 segments) is estimated from measurements on one thread of a 2-core AMD EPYC at
+  5-10 minutes: the MFCC extraction about 0.1 s per clip (1.5 minutes, cached after), an LSTM
+  epoch on ~3650 training segments 0.4 s (at most 100 epochs, fewer with early stopping: up to
+  about 7 minutes for 10 folds), an SVR fold 2 s. paper is the same as cpu (the review states
+  neither Grekow's protocol nor his network's sizes).
+"""
 
 STATIC_SCALE = (1.0, 9.0)
 """The static (whole-clip) ratings of DEAM and emoMusic: the 1-9 SAM scale, midpoint 5."""
@@ -824,6 +865,461 @@ def lstm_check(seed: int = 0, *, input_size: int = 3, hidden_size: int = 4, batc
     return table
 
 
+# --- Hizlisoy et al.: CFS and a CLDNN on standard features (TR-MUSIC) ---------------------------------
+
+HIZLISOY_METHODS = ("cldnn", "knn", "rbf_svm", "random_forest")
+"""The CLDNN and the three classifiers Hizlisoy et al. compare it with (the zoo's kNN, RBF SVM and
+random forest: :func:`mer_core.models.make_classifier`)."""
+
+REVIEW_HIZLISOY_ACCURACY = 99.19
+"""The review's figure (%) for Hizlisoy et al.'s system: accuracy on their own TEM set (124 excerpts)."""
+
+REVIEW_HIZLISOY_NOTE = ("99.19 % accuracy: the review's figure for the whole system (standard + CNN features, CFS, "
+                        "CLDNN) on TEM (124 excerpts), which is not available here; not comparable")
+"""Written beside our CFS + CLDNN figure on TR-MUSIC."""
+
+
+def hizlisoy_method_name(method: str, cfs: bool = True) -> str:
+    """The ``method`` of a record: ``cfs_<method>`` with selection, ``<method>`` without.
+
+    Used by: :func:`hizlisoy_turkish`, :func:`hizlisoy_summary`.
+    """
+    return f"cfs_{method}" if cfs else method
+
+
+def hizlisoy_pipeline(method: str, hizlisoy_settings: dict, seed: int = 0, *, cfs: bool = True,
+                      num_threads: int | None = None) -> Pipeline:
+    """``CFS -> classifier``, everything learned on the training fold.
+
+    Parameters
+    ----------
+    method : str
+        One of :data:`HIZLISOY_METHODS`: ``cldnn`` (:class:`~mer_core.models.cldnn.CLDNNClassifier`
+        with ``hizlisoy_settings["cldnn"]``; it standardises its columns itself) or a zoo
+        classifier (``StandardScaler -> classifier``).
+    hizlisoy_settings : dict
+        A profile's ``"hizlisoy"`` settings (:data:`PROFILES`).
+    seed : int
+        Seed of the network and of the forest.
+    cfs : bool
+        Put :class:`~mer_core.models.cfs.CFS` (``correlation`` from the settings) in front.
+    num_threads : int or None
+        Torch threads of the CLDNN.
+
+    Used by: :func:`hizlisoy_turkish`.
+    """
+    from ..models.cfs import CFS
+    from ..models.cldnn import CLDNNClassifier
+    from ..models.zoo import make_classifier
+
+    if method == "cldnn":
+        model = CLDNNClassifier(**hizlisoy_settings.get("cldnn", {}), random_state=seed, num_threads=num_threads)
+    elif method in HIZLISOY_METHODS:
+        model = make_classifier(method, random_state=seed)
+    else:
+        raise ParameterError(f"unknown method {method!r}; choose one of {HIZLISOY_METHODS}")
+    steps = [("cfs", CFS(correlation=hizlisoy_settings.get("correlation", "pearson")))] if cfs else []
+    return Pipeline(steps + [("model", model)])
+
+
+def hizlisoy_turkish(table: pd.DataFrame, profile: str, seed: int = 0, *, methods=HIZLISOY_METHODS,
+                     progress: bool = False, num_threads: int | None = None) -> CVResult:
+    """Hizlisoy et al.'s standard-features path on TR-MUSIC: CFS, then the CLDNN, kNN, SVM and random forest.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`mer_core.datasets.turkish.load`: ``quadrant`` (the label), ``group`` (exact copies
+        share one) and the 50 feature columns.
+    profile : str
+        :data:`PROFILES` ``[profile]["hizlisoy"]``: the protocol (``10x1``: grouped, stratified
+        10-fold CV, as the paper; smoke: one 80/20 split), the CLDNN's training and whether to
+        run every classifier without CFS as well (``without_cfs``).
+    seed : int
+        Seed of the folds (``seed*1000``) and of every model.
+    methods : sequence of str
+        A subset of :data:`HIZLISOY_METHODS`.
+    num_threads : int or None
+        Torch threads of the CLDNN.
+
+    Returns
+    -------
+    CVResult
+        Records (``paper`` "Du", ``method`` ``cfs_<name>`` or ``<name>`` (no selection),
+        ``features`` "MIRtoolbox 50 (TR-MUSIC file)", ``dataset`` "turkish"; accuracy, macro
+        precision / recall / F1 and per-quadrant F1 per fold) and the test predictions with a
+        ``method`` column. Every method sees the same folds; CFS is refitted on each training fold.
+
+    Used by: notebooks/du.ipynb.
+    """
+    from ..datasets.turkish import feature_columns
+
+    hs = settings(profile)["hizlisoy"]
+    X = table[feature_columns(table)].to_numpy(dtype=float)
+    y, groups = table["quadrant"].to_numpy(), table["group"].to_numpy()
+    variants = [(m, True) for m in methods] + ([(m, False) for m in methods] if hs["without_cfs"] else [])
+    records, predictions = [], []
+    for method, cfs in variants:
+        name = hizlisoy_method_name(method, cfs)
+        res = cross_validate(hizlisoy_pipeline(method, hs, seed, cfs=cfs, num_threads=num_threads), X, y,
+                             groups=groups, cv=hs["cv"], seed=seed, progress=progress, paper=PAPER, method=name,
+                             features=FEATURES_TR, dataset="turkish", profile=profile)
+        records.append(res.records)
+        predictions.append(res.predictions.assign(method=name))
+    return CVResult(pd.concat(records, ignore_index=True), pd.concat(predictions, ignore_index=True))
+
+
+CFS_COLUMNS = ["dataset", "feature", "folds_selected", "folds", "share_pct", "r_class_mean"]
+"""Columns of :func:`cfs_selection`."""
+
+
+def cfs_selection(table: pd.DataFrame, profile: str, seed: int = 0) -> pd.DataFrame:
+    """Which TR-MUSIC features CFS selects on the training part of each fold of :func:`hizlisoy_turkish`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per selected feature (any fold), most often selected first: :data:`CFS_COLUMNS`
+        (``r_class_mean``: its mean correlation with the class over the folds);
+        ``attrs["subset_sizes"]``: the subset size of each fold.
+
+    Used by: notebooks/du.ipynb.
+    """
+    from ..datasets.turkish import feature_columns
+    from ..models.cfs import CFS
+
+    hs = settings(profile)["hizlisoy"]
+    names = feature_columns(table)
+    X = table[names].to_numpy(dtype=float)
+    y, groups = table["quadrant"].to_numpy(), table["group"].to_numpy()
+    splits = make_splits(y, hs["cv"], groups=groups, seed=seed)
+    counts, r_cf, sizes = np.zeros(len(names), dtype=int), np.zeros(len(names)), []
+    for split in splits:
+        cfs = CFS(correlation=hs.get("correlation", "pearson")).fit(X[split.train], y[split.train])
+        counts += cfs.support_
+        r_cf += cfs.r_cf_
+        sizes.append(int(cfs.support_.sum()))
+    out = pd.DataFrame({"dataset": "turkish", "feature": names, "folds_selected": counts, "folds": len(splits),
+                        "share_pct": 100 * counts / len(splits), "r_class_mean": r_cf / len(splits)})
+    out = out[out["folds_selected"] > 0].sort_values(["folds_selected", "r_class_mean"], ascending=False)
+    out = out.reset_index(drop=True)[CFS_COLUMNS]
+    out.attrs["subset_sizes"] = sizes
+    return out
+
+
+def hizlisoy_summary(records: pd.DataFrame) -> pd.DataFrame:
+    """:func:`baseline_summary` of :func:`hizlisoy_turkish`'s records with the selection named and
+    the review's figure beside the CFS + CLDNN rows (:data:`REVIEW_HIZLISOY_NOTE`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`baseline_summary`, plus ``classifier``, ``selection`` (``CFS`` or
+        ``none``) and ``the review's figure`` (``-`` except on ``cfs_cldnn`` rows).
+
+    Used by: notebooks/du.ipynb.
+    """
+    out = baseline_summary(records)
+    cfs = out["method"].str.startswith("cfs_")
+    out.insert(out.columns.get_loc("method") + 1, "classifier", out["method"].str.replace("cfs_", "", regex=False))
+    out.insert(out.columns.get_loc("classifier") + 1, "selection", np.where(cfs, "CFS", "none"))
+    out["the review's figure"] = np.where(out["method"] == "cfs_cldnn", REVIEW_HIZLISOY_NOTE, "-")
+    return out
+
+
+# --- Grekow: an LSTM regressor of 6 s segments ---------------------------------------------------------
+
+GREKOW_METHODS = ("lstm", "linear_regression", "svr")
+"""The LSTM and Grekow's two baselines (the review: "simple linear regression and SMOReg")."""
+
+FEATURES_GREKOW = "MFCC 20 + delta, 0.5 s means of 46/23 ms frames, 6 s segments (librosa)"
+"""``features`` of the LSTM's records: a sequence of 12 steps x 40 values per segment."""
+FEATURES_GREKOW_MEAN = "MFCC 20 + delta, mean over each 6 s segment (librosa)"
+"""``features`` of the baselines' records: the time mean of the same sequence (40 values)."""
+
+SEGMENT_COLUMNS = ["track_id", "group", "quadrant", "segment", "start_s", "valence", "arousal"]
+"""Columns of :attr:`SegmentData.segments`."""
+
+LABEL_SOURCES = {
+    "synthetic": "SIMULATION: the mean of the clip's 2 Hz latent curves (-1..1) over the segment",
+    "4q": "the clip's tag-derived valence/arousal (Warriner norms of its AllMusic moods, 1-9), same for every segment",
+}
+"""Where the segments' labels come from, per dataset."""
+
+DATASET_LABELS = {"synthetic": "synthetic (SIMULATION)", "4q": "4Q (real audio, tag-derived labels)"}
+"""How the Grekow tables name each dataset."""
+
+
+@dataclass
+class SegmentData:
+    """The 6 s segments of a set of clips: ``X`` ``(n_segments, T, d)``, one ``segments`` row each
+    (:data:`SEGMENT_COLUMNS`), the clips used and the clips whose extraction failed."""
+
+    X: np.ndarray
+    segments: pd.DataFrame
+    n_clips: int
+    failures: pd.DataFrame
+
+    def summary(self, dataset: str) -> dict:
+        """Counts for the chapter: clips, segments, steps, features, label source."""
+        return {"dataset": DATASET_LABELS.get(dataset, dataset), "clips": self.n_clips,
+                "segments": len(self.segments), "songs (groups)": int(self.segments["group"].nunique()),
+                "steps x features": f"{self.X.shape[1]} x {self.X.shape[2]}", "clips skipped": len(self.failures),
+                "labels": LABEL_SOURCES.get(dataset, "the clip's labels")}
+
+
+def grekow_tracks(tracks: pd.DataFrame, dataset: str, profile: str, seed: int = 0) -> pd.DataFrame:
+    """The clips of ``dataset`` that the profile uses: those with a valence and arousal label,
+    then ``clips_per_class[dataset]`` per quadrant (a seeded stratified subset; all when None).
+
+    Raises
+    ------
+    ParameterError
+        If ``tracks`` has no ``valence`` / ``arousal`` (4Q without Warriner's norms on the data path).
+
+    Used by: notebooks/du.ipynb.
+    """
+    from .features import subset
+
+    if not set(TARGETS) <= set(tracks.columns):
+        raise ParameterError(f"{dataset} has no valence/arousal labels here (for 4Q, Warriner's norms must be on the "
+                             "data path)")
+    per_class = settings(profile)["grekow"]["clips_per_class"].get(dataset)
+    return subset(tracks.dropna(subset=list(TARGETS)), per_class, seed)
+
+
+def grekow_segments(tracks: pd.DataFrame, *, dynamic: pd.DataFrame | None = None, extractor=None,
+                    progress: bool = False, n_jobs: int | None = None) -> SegmentData:
+    """Cut each clip into 6 s segments as sequences of MFCC steps, each with its valence and arousal.
+
+    Parameters
+    ----------
+    tracks : DataFrame
+        A Tracks table with ``path``, ``group``, ``quadrant``, ``valence`` and ``arousal``
+        (``load_dataset("synthetic")``, or ``load_dataset("4q")`` with Warriner's norms present).
+    dynamic : DataFrame, optional
+        Dynamic curves ``track_id, time_s, valence, arousal``: a segment's label is then the
+        mean of its clip's curves over ``[start, start + 6 s)`` (the synthetic corpus's 2 Hz
+        latent curves); without it, every segment gets its clip's label (4Q).
+    extractor : MFCCSequence, optional
+        Default :class:`~mer_core.features.sequences.MFCCSequence` (6 s, 0.5 s steps, 20 MFCC + delta).
+    progress : bool
+        Progress bar of the extraction.
+    n_jobs : int or None
+        Extraction processes (None: all cores).
+
+    Returns
+    -------
+    SegmentData
+        Segments in clip order, then time order; ``group`` is the clip's group (song), so the
+        segments of one song stay on one side of every split.
+
+    Raises
+    ------
+    ParameterError
+        If a clip has no label, or ``dynamic`` lacks a clip or a segment's span.
+
+    Used by: notebooks/du.ipynb.
+    """
+    from ..features.base import extract
+    from ..features.sequences import MFCCSequence
+
+    extractor = extractor or MFCCSequence()
+    missing = [c for c in ("group", "quadrant", *TARGETS) if c not in tracks.columns]
+    if missing:
+        raise ParameterError(f"tracks lacks the columns {missing}")
+    if tracks[list(TARGETS)].isna().any().any():
+        raise ParameterError("some clips have no valence/arousal label; drop them first")
+    fs = extract(tracks, extractor, progress=progress, n_jobs=n_jobs)
+    curves = None if dynamic is None else {k: g for k, g in dynamic.groupby("track_id")}
+    rows, blocks = [], []
+    for feats, row in zip(fs.X, fs.tracks.itertuples(index=False)):
+        feats = np.asarray(feats)
+        for k, start in enumerate(extractor.segment_starts(len(feats))):
+            if curves is None:
+                v, a = float(row.valence), float(row.arousal)
+            else:
+                if row.track_id not in curves:
+                    raise ParameterError(f"no dynamic curve for clip {row.track_id!r}")
+                c = curves[row.track_id]
+                inside = c[(c["time_s"] >= start) & (c["time_s"] < start + extractor.segment_s)]
+                if not len(inside):
+                    raise ParameterError(f"clip {row.track_id!r} has no curve sample in [{start}, "
+                                         f"{start + extractor.segment_s}) s")
+                v, a = float(inside["valence"].mean()), float(inside["arousal"].mean())
+            rows.append((row.track_id, row.group, row.quadrant, k, float(start), v, a))
+        blocks.append(feats)
+    X = (np.concatenate(blocks).astype(np.float32) if blocks
+         else np.empty((0, extractor.n_steps, extractor.dim), dtype=np.float32))
+    return SegmentData(X, pd.DataFrame(rows, columns=SEGMENT_COLUMNS), len(fs.tracks), fs.failures)
+
+
+def time_mean(X) -> np.ndarray:
+    """The mean over the steps of sequences ``(n, T, d)`` (or an Inputs' ``sequence``): ``(n, d)``.
+
+    Used by: :func:`grekow_run` (the baselines' input).
+    """
+    from ..models.sequence_regressors import sequences_and_groups
+
+    return sequences_and_groups(X)[0].mean(axis=1)
+
+
+def grekow_methods(grekow_settings: dict, seed: int = 0, *, num_threads: int | None = None) -> dict:
+    """The three regressors of valence and arousal, unfitted, by name (:data:`GREKOW_METHODS`).
+
+    * ``lstm``: :class:`~mer_core.models.sequence_regressors.LSTMSequenceRegressor` with the
+      settings' ``lstm`` (early stopping on 10 % of the training songs);
+    * ``linear_regression``: ``StandardScaler -> LinearRegression`` (ordinary least squares, both
+      targets), on the time means;
+    * ``svr``: ``StandardScaler ->`` one RBF SVR per target (C = 1, gamma "scale", epsilon 0.1
+      on standardised targets), on the time means. Grekow's SMOReg is WEKA's support-vector
+      regression; its kernel and settings are not in the review, and no inner search is run (an
+      ungrouped inner search would put segments of one song on both of its sides).
+
+    Used by: :func:`grekow_run`.
+    """
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.linear_model import LinearRegression
+    from sklearn.svm import SVR
+
+    from ..models.regressors import PerTargetRegressor
+    from ..models.sequence_regressors import LSTMSequenceRegressor
+
+    svr = TransformedTargetRegressor(PerTargetRegressor(SVR(kernel="rbf", C=1.0, gamma="scale", epsilon=0.1)),
+                                     transformer=StandardScaler())
+    return {"lstm": LSTMSequenceRegressor(**grekow_settings["lstm"], random_state=seed, num_threads=num_threads),
+            "linear_regression": Pipeline([("scale", StandardScaler()), ("ols", LinearRegression())]),
+            "svr": Pipeline([("scale", StandardScaler()), ("svr", svr)])}
+
+
+def grekow_run(data: SegmentData, dataset: str, profile: str, seed: int = 0, *, methods=GREKOW_METHODS,
+               progress: bool = False, num_threads: int | None = None) -> CVResult:
+    """Cross-validate the LSTM and the two baselines on the segments, folds grouped by song.
+
+    Parameters
+    ----------
+    data : SegmentData
+        :func:`grekow_segments`.
+    dataset : str
+        ``synthetic`` or ``4q`` (written into the records).
+    profile : str
+        :data:`PROFILES` ``[profile]["grekow"]``: the protocol and the LSTM's settings.
+    seed : int
+        Seed of the folds and of the LSTM.
+    methods : sequence of str
+        A subset of :data:`GREKOW_METHODS`.
+
+    Returns
+    -------
+    CVResult
+        Records of :func:`~mer_core.evaluation.cross_validate_regression` (``r2``, ``mae``,
+        ``rmse``, ``pearson``, each also per target: ``r2_valence``, ``r2_arousal`` ...) and
+        predictions with a ``method`` column. The folds are stratified by the clip's quadrant
+        and grouped by song, and are the same for every method. The LSTM receives the segments
+        with their songs (an :class:`~mer_core.models.inputs.Inputs`), for its inner split.
+
+    Used by: notebooks/du.ipynb.
+    """
+    from ..evaluation import cross_validate_regression
+    from ..models.inputs import Inputs
+
+    gs = settings(profile)["grekow"]
+    unknown = set(methods) - set(GREKOW_METHODS)
+    if unknown:
+        raise ParameterError(f"unknown methods {sorted(unknown)}; choose from {GREKOW_METHODS}")
+    seg = data.segments
+    Y = seg[list(TARGETS)].to_numpy(dtype=float)
+    groups, strata = seg["group"].to_numpy(), seg["quadrant"].to_numpy()
+    estimators = grekow_methods(gs, seed, num_threads=num_threads)
+    records, predictions = [], []
+    for name in methods:
+        sequential = name == "lstm"
+        X = Inputs(sequence=data.X, group=groups) if sequential else time_mean(data.X)
+        res = cross_validate_regression(estimators[name], X, Y, targets=list(TARGETS), strata=strata, groups=groups,
+                                        cv=gs["cv"], seed=seed, progress=progress, paper=PAPER, method=name,
+                                        features=FEATURES_GREKOW if sequential else FEATURES_GREKOW_MEAN,
+                                        dataset=dataset, profile=profile)
+        records.append(res.records)
+        predictions.append(res.predictions.assign(method=name))
+    return CVResult(pd.concat(records, ignore_index=True), pd.concat(predictions, ignore_index=True))
+
+
+def grekow_summary(records: pd.DataFrame) -> pd.DataFrame:
+    """R² (and Pearson r) of valence and arousal, mean ± std over folds, one row per source x dataset x method.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``source`` (when given), ``data`` (:data:`DATASET_LABELS`: the synthetic corpus is marked
+        as a simulation), ``method``, ``profile``, ``protocol``, ``folds``, ``n_test`` (median
+        segments per test fold), ``R² valence``, ``R² arousal``, ``r valence``, ``r arousal``
+        (``"mean ± std"``, 3 decimals) and the means as floats (``r2_valence_mean``, ``r2_arousal_mean``).
+
+    Used by: notebooks/du.ipynb.
+    """
+    keys = [c for c in ("source", "dataset", "method", "profile", "protocol") if c in records.columns]
+    rows = []
+    for key, part in records.groupby(keys, sort=False):
+        row = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
+        name = str(row.pop("dataset"))
+        row["data"] = DATASET_LABELS.get(name, name)
+        row["folds"] = int(part["fold"].nunique())
+        row["n_test"] = float(part["n_test"].median())
+        for metric, label in (("r2", "R²"), ("pearson", "r")):
+            for target in TARGETS:
+                values = part.loc[part["metric"] == f"{metric}_{target}", "value"].to_numpy(dtype=float)
+                std = f"{np.nanstd(values, ddof=1):.3f}" if len(values) > 1 else "n/a"
+                row[f"{label} {target}"] = f"{np.nanmean(values):.3f} ± {std}" if len(values) else "-"
+                if metric == "r2":
+                    row[f"r2_{target}_mean"] = float(np.nanmean(values)) if len(values) else np.nan
+        rows.append(row)
+    columns = [c for c in ("source",) if c in keys] + ["data", "method", "profile", "protocol", "folds", "n_test",
+                                                        "R² valence", "R² arousal", "r valence", "r arousal",
+                                                        "r2_valence_mean", "r2_arousal_mean"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+GREKOW_CLAIMS = ("the LSTM beats linear regression and SVR (R², both targets)",
+                 "arousal is predicted better than valence (R², every method)")
+"""The review's two checkable statements about Grekow's results (it copies no figure)."""
+
+
+def grekow_claims(summary: pd.DataFrame) -> pd.DataFrame:
+    """Whether the review's statements about Grekow (:data:`GREKOW_CLAIMS`) hold in our figures.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`grekow_summary`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per claim and (source,) data: ``claim``, ``data``, ``holds here`` (``yes`` /
+        ``no``; ``-`` when a method is missing) and ``figures`` (the mean R² it rests on).
+
+    Used by: notebooks/du.ipynb.
+    """
+    keys = [c for c in ("source", "data") if c in summary.columns]
+    rows = []
+    for key, part in summary.groupby(keys, sort=False):
+        base = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
+        r2 = part.set_index("method")[["r2_valence_mean", "r2_arousal_mean"]]
+        if {"lstm", "linear_regression", "svr"} <= set(r2.index):
+            better = all(r2.loc["lstm", c] > r2.loc[m, c] for m in ("linear_regression", "svr") for c in r2.columns)
+            figures = "; ".join(f"{m}: V {r2.loc[m, 'r2_valence_mean']:.3f}, A {r2.loc[m, 'r2_arousal_mean']:.3f}"
+                                for m in ("lstm", "linear_regression", "svr"))
+            rows.append({**base, "claim": GREKOW_CLAIMS[0], "holds here": "yes" if better else "no",
+                         "figures": figures})
+        else:
+            rows.append({**base, "claim": GREKOW_CLAIMS[0], "holds here": "-", "figures": "a method is missing"})
+        arousal = bool((r2["r2_arousal_mean"] > r2["r2_valence_mean"]).all())
+        rows.append({**base, "claim": GREKOW_CLAIMS[1], "holds here": "yes" if arousal else "no",
+                     "figures": "; ".join(f"{m}: A - V = {r2.loc[m, 'r2_arousal_mean'] - r2.loc[m, 'r2_valence_mean']:+.3f}"
+                                          for m in r2.index)})
+    return pd.DataFrame(rows, columns=[*keys, "claim", "holds here", "figures"])
+
+
 # --- the four models ---------------------------------------------------------------------------------
 
 MODEL_COLUMNS = ["model", "review section", "what it does", "what it needs", "here"]
@@ -834,33 +1330,71 @@ MODELS = (
      "what it does": "emotion classes from lyrics (fastText / ELMo / BERT embeddings, then LSTM and other "
                      "classifiers) and from mel spectrograms (CNN), also on vocals separated by Wave-U-Net",
      "what it needs": "the synchronized lyrics emotion dataset (lyrics with line timings, 5 classes) and its "
-                      "audio; pretrained word embeddings; a Wave-U-Net separator"},
+                      "audio; pretrained word embeddings; a Wave-U-Net separator",
+     "here": "pending: runs in a later edition"},
     {"model": "Grekow (RNN on 6 s fragments, pretrained models)", "review section": "3.2",
      "what it does": "arousal and valence regressed by recurrent networks from sequences of Marsyas (MFCC, "
                      "chroma) and Essentia features of short overlapping windows; a pretrained model in front",
      "what it needs": "audio with per-fragment arousal/valence (his 324 fragments of 6 s, or the DEAM / emoMusic "
-                      "audio, which is not here); Marsyas- and Essentia-style features; a GPU helps"},
+                      "audio, which is not here); Marsyas- and Essentia-style features; a GPU helps",
+     "here": "runs (section below): an LSTM on librosa MFCC sequences of 6 s segments against linear regression "
+             "and SVR, on the synthetic corpus (a simulation) and on 4Q with tag-derived labels; chroma, "
+             "Essentia features and the pretrained front are pending"},
     {"model": "Orjesek et al. (end-to-end, iterative reconstruction)", "review section": "3.3",
      "what it does": "dynamic arousal/valence from the raw waveform: a CNN front-end, iterative reconstruction, "
                      "a bidirectional GRU and a maxout output layer",
      "what it needs": "audio with 2 Hz dynamic annotations (the DEAM and emoMusic audio; only a few emoMusic clips "
-                      "are here); a GPU"},
+                      "are here); a GPU",
+     "here": "pending: runs in a later edition"},
     {"model": "Hizlisoy et al. (CLDNN on Turkish music)", "review section": "3.4",
      "what it does": "emotion classes of 30 s Turkish excerpts from 7368 MIRtoolbox / openSMILE / jAudio features "
                      "and 1-D CNN features of MFCC and log-mel energies, after correlation-based feature "
                      "selection, by a convolutional LSTM deep network",
      "what it needs": "the TEM audio (124 excerpts; TR-MUSIC's audio is not public either); the three feature "
-                      "extractors; CFS"},
+                      "extractors; CFS",
+     "here": "runs (section below): the standard-features path, CFS then a CLDNN against kNN, SVM and random "
+             "forest, on TR-MUSIC's 50 MIRtoolbox features; the CNN-feature path is pending"},
 )
-"""The review's four models: what each does and needs (the review reports their results, not ours)."""
+"""The review's four models: what each does and needs, and what of it runs here (the review
+reports their results, not ours)."""
 
 
 def models_table() -> pd.DataFrame:
-    """The four models of the review with what each needs; each ``here`` is "runs in a later edition".
+    """The four models of the review with what each needs and what of it runs in this edition.
 
     Used by: notebooks/du.ipynb.
     """
-    return pd.DataFrame([{**m, "here": "runs in a later edition"} for m in MODELS], columns=MODEL_COLUMNS)
+    return pd.DataFrame(list(MODELS), columns=MODEL_COLUMNS)
+
+
+PENDING_COLUMNS = ["model", "part", "what it needs", "why not in this edition"]
+"""Columns of :func:`pending_table`."""
+
+PENDING = (
+    ("Parisi et al.", "the whole model (lyrics and vocal branches)",
+     "the synchronized lyrics emotion dataset with its audio; fastText / ELMo / BERT embeddings; Wave-U-Net",
+     "the dataset is not in this book's data; runs in a later edition"),
+    ("Orjesek et al.", "the whole model (raw-waveform CNN, iterative reconstruction, BiGRU, maxout)",
+     "audio with 2 Hz dynamic valence/arousal (DEAM or emoMusic audio); a GPU for training",
+     "DEAM's audio is not here and only a few emoMusic clips are; runs in a later edition"),
+    ("Hizlisoy et al.", "CNN features: a 1-D CNN on MFCC and log-mel energies of three equal pieces of each "
+     "clip (3 x 256 = 768 values each), combined with the standard features",
+     "clip audio with emotion labels (TEM is not available and TR-MUSIC's audio is not public: the 4Q audio "
+     "would stand in)", "needs the 4Q audio pipeline for this model; later edition"),
+    ("Hizlisoy et al.", "the 7368 standard features (MIRtoolbox, openSMILE, jAudio)",
+     "the audio and the three extractors", "only TR-MUSIC's 50 published MIRtoolbox features are here"),
+    ("Grekow", "chroma and Essentia higher-level features; the pretrained model in front of the RNN",
+     "Marsyas / Essentia extractors; a model pretrained on another dataset", "later edition"),
+)
+"""What of the review's models does not run in this edition, and why."""
+
+
+def pending_table() -> pd.DataFrame:
+    """:data:`PENDING` as a table (:data:`PENDING_COLUMNS`).
+
+    Used by: notebooks/du.ipynb.
+    """
+    return pd.DataFrame(list(PENDING), columns=PENDING_COLUMNS)
 
 
 SHARED_COLUMNS = ["dimension", "n_shared", "pearson_r", "max_abs_difference", "n_within_tolerance", "tolerance"]

@@ -7,7 +7,7 @@ import pandas as pd
 
 from .base import Extractor
 
-_MODULES = ("spectral", "handcrafted", "musicnn", "openl3", "vggish", "aisfx")
+_MODULES = ("spectral", "handcrafted", "musicnn", "openl3", "vggish", "aisfx", "sequences")
 """Modules of :mod:`mer_core.features` that export ``EXTRACTORS = {name: zero-arg factory}``."""
 
 
