@@ -888,7 +888,7 @@ def hizlisoy_method_name(method: str, cfs: bool = True) -> str:
 
 
 def hizlisoy_pipeline(method: str, hizlisoy_settings: dict, seed: int = 0, *, cfs: bool = True,
-                      num_threads: int | None = None) -> Pipeline:
+                      num_threads: int | None = 1) -> Pipeline:
     """``CFS -> classifier``, everything learned on the training fold.
 
     Parameters
@@ -904,7 +904,8 @@ def hizlisoy_pipeline(method: str, hizlisoy_settings: dict, seed: int = 0, *, cf
     cfs : bool
         Put :class:`~mer_core.models.cfs.CFS` (``correlation`` from the settings) in front.
     num_threads : int or None
-        Torch threads of the CLDNN.
+        Torch threads of the CLDNN (default 1: a network this small runs fastest on one thread, and
+        two threads contend badly with any other process on a 2-core machine; None: torch's setting).
 
     Used by: :func:`hizlisoy_turkish`.
     """
@@ -923,7 +924,7 @@ def hizlisoy_pipeline(method: str, hizlisoy_settings: dict, seed: int = 0, *, cf
 
 
 def hizlisoy_turkish(table: pd.DataFrame, profile: str, seed: int = 0, *, methods=HIZLISOY_METHODS,
-                     progress: bool = False, num_threads: int | None = None) -> CVResult:
+                     progress: bool = False, num_threads: int | None = 1) -> CVResult:
     """Hizlisoy et al.'s standard-features path on TR-MUSIC: CFS, then the CLDNN, kNN, SVM and random forest.
 
     Parameters
@@ -940,7 +941,8 @@ def hizlisoy_turkish(table: pd.DataFrame, profile: str, seed: int = 0, *, method
     methods : sequence of str
         A subset of :data:`HIZLISOY_METHODS`.
     num_threads : int or None
-        Torch threads of the CLDNN.
+        Torch threads of the CLDNN (default 1: a network this small runs fastest on one thread, and
+        two threads contend badly with any other process on a 2-core machine; None: torch's setting).
 
     Returns
     -------
@@ -1164,7 +1166,7 @@ def time_mean(X) -> np.ndarray:
     return sequences_and_groups(X)[0].mean(axis=1)
 
 
-def grekow_methods(grekow_settings: dict, seed: int = 0, *, num_threads: int | None = None) -> dict:
+def grekow_methods(grekow_settings: dict, seed: int = 0, *, num_threads: int | None = 1) -> dict:
     """The three regressors of valence and arousal, unfitted, by name (:data:`GREKOW_METHODS`).
 
     * ``lstm``: :class:`~mer_core.models.sequence_regressors.LSTMSequenceRegressor` with the
@@ -1193,7 +1195,7 @@ def grekow_methods(grekow_settings: dict, seed: int = 0, *, num_threads: int | N
 
 
 def grekow_run(data: SegmentData, dataset: str, profile: str, seed: int = 0, *, methods=GREKOW_METHODS,
-               progress: bool = False, num_threads: int | None = None) -> CVResult:
+               progress: bool = False, num_threads: int | None = 1) -> CVResult:
     """Cross-validate the LSTM and the two baselines on the segments, folds grouped by song.
 
     Parameters
