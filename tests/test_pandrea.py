@@ -231,3 +231,24 @@ def test_sincnet_table_maps_runs_to_the_paper_rows_they_stand_for():
     assert table.loc[("western", "4q", 200), "data"] == "synthetic training, real 4Q test"
     assert table.loc[("western", "western", 200), "data"] == "simulation (synthetic cultures)"
     assert table.loc[("western", "western", 200), "minutes"] == 10.0
+
+
+def test_findings_are_sentences_computed_from_the_tables():
+    baseline = pd.concat([records_for("4q", "mlp", "IS13 ComParE", [0.60, 0.62]),
+                          records_for("4q", "knn", "IS13 ComParE", [0.50, 0.52]),
+                          records_for("4q", "mlp", "best 50 of IS13 ComParE + Essentia", [0.63, 0.61])],
+                         ignore_index=True)
+    sinc = pandrea.sincnet_table(pd.concat([
+        sincnet_records("4q", "4q", "within", 0.50), sincnet_records("4q", "4q", "within", 0.56, window_ms=500),
+        sincnet_records("western", "western", "within", 0.90), sincnet_records("western", "gamelan", "cross", 0.50),
+        sincnet_records("gamelan", "gamelan", "within", 0.80), sincnet_records("western", "4q", "cross", 0.25)],
+        ignore_index=True))
+    text = pandrea.findings(baseline, sinc)
+    assert text[0].startswith("4Q, within: the MLP on IS13 ComParE reaches F 0.610 and SincNet 0.500")
+    assert "ahead by 11.0 points" in text[0]
+    assert any(t.startswith("4Q, IS13 ComParE: best classifier MLP, 100 hidden units") for t in text)
+    assert any("+1.0 ± 2.8 points F" in t for t in text)
+    assert any(t.startswith("Simulation, training on another corpus: F - within -30.0 points") for t in text)
+    assert any(t.startswith("western tested on 4q (synthetic training, real 4Q test): F 0.250, -25.0") for t in text)
+    assert any(t.startswith("500 ms against 200 ms windows, 4q (real (4Q)): +6.0 points F (paper: +4") for t in text)
+    assert pandrea.findings(baseline.iloc[:0], sinc.iloc[:0]) == []

@@ -537,6 +537,70 @@ def best50_gain(records: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _mean_f(records: pd.DataFrame, **where) -> float | None:
+    part = records[records["metric"] == "f1_macro"]
+    for column, value in where.items():
+        part = part[part[column] == value]
+    return float(part["value"].mean()) if len(part) else None
+
+
+def findings(records: pd.DataFrame, sinc_table: pd.DataFrame) -> list[str]:
+    """The chapter's findings as sentences computed from the tables (nothing typed by hand): the
+    MLP against SincNet on 4Q, the feature sets, the best-50 follow-up, and SincNet's cross,
+    mixed, transfer and 500-ms runs against within, each beside the paper's statement.
+
+    ``records``: the baselines' records (one source per dataset); ``sinc_table``:
+    :func:`sincnet_table`.
+
+    Used by: notebooks/pandrea.ipynb.
+    """
+    out = []
+    fourq = records[records["dataset"] == "4q"] if len(records) else records
+    within = sinc_table[(sinc_table["train"] == "4q") & (sinc_table["test"] == "4q")
+                        & (sinc_table["window_ms"] == 200)] if len(sinc_table) else sinc_table
+    mlp_is13 = _mean_f(fourq, method="mlp", features=AUDIO_FEATURES["is13_compare"]) if len(fourq) else None
+    if mlp_is13 is not None and len(within):
+        sinc_f = float(within["ours F"].iloc[0].split(" ")[0])
+        gap = 100 * (mlp_is13 - sinc_f)
+        out.append(f"4Q, within: the MLP on IS13 ComParE reaches F {mlp_is13:.3f} and SincNet {sinc_f:.3f} "
+                   f"({within['profile'].iloc[0]} schedule): the MLP is {'ahead by' if gap > 0 else 'behind by'} "
+                   f"{abs(gap):.1f} points (paper: MLP 0.63, SincNet 0.52, ahead by 11 points).")
+    if len(fourq):
+        for _, row in winners(fourq).iterrows():
+            out.append(f"4Q, {row['features']}: best classifier {row['best classifier']} (F {row['best F']}); "
+                       f"the MLP ranks {row['MLP rank']} of {row['classifiers']}.")
+        mlp_ess = _mean_f(fourq, method="mlp", features=AUDIO_FEATURES["essentia_lowlevel"])
+        if mlp_is13 is not None and mlp_ess is not None:
+            out.append(f"4Q, MLP: IS13 ComParE F {mlp_is13:.3f} against Essentia low-level {mlp_ess:.3f} (the paper "
+                       f"kept IS13 ComParE).")
+        for _, row in best50_gain(fourq).iterrows():
+            stated = row["paper's gain (points)"]
+            out.append(f"4Q, best 50 of IS13 ComParE + Essentia against IS13 ComParE (MLP, paired): "
+                       f"{row['gain (points, paired)']} points F, a gain on {row['splits with a gain']} splits "
+                       f"(paper: +{stated}).")
+    if not len(sinc_table):
+        return out
+    for kind, label, paper in (("cross", "training on another corpus", "worse than within"),
+                               ("mixed", "training on the three synthetic cultures together",
+                                "worse than within"),
+                               ("transfer", "a transfer chain", "the most promising set-up for SincNet")):
+        rows = sinc_table[(sinc_table["configuration"] == kind) & (sinc_table["window_ms"] == 200)]
+        sim = rows[rows["data"].str.startswith("simulation")]
+        deltas = sim["F - within (points)"].dropna()
+        if len(deltas):
+            out.append(f"Simulation, {label}: F - within {deltas.mean():+.1f} points on average "
+                       f"(from {deltas.min():+.1f} to {deltas.max():+.1f}, {len(deltas)} runs; paper: {paper}).")
+        real = rows[~rows["data"].str.startswith("simulation")]
+        for _, row in real.iterrows():
+            out.append(f"{row['train']} tested on {row['test']} ({row['data']}): F {row['ours F']}, "
+                       f"{row['F - within (points)']:+.1f} points against SincNet within 4Q.")
+    for _, row in sinc_table[sinc_table["window_ms"] == 500].iterrows():
+        stated = FOLLOW_UPS[2]["gain F points"].get(PAPER_SET_OF_CORPUS[row["test"]])
+        out.append(f"500 ms against 200 ms windows, {row['test']} ({row['data']}): "
+                   f"{row['F - within (points)']:+.1f} points F (paper: +{stated} on the set it stands for).")
+    return out
+
+
 def pending_rows() -> pd.DataFrame:
     """Every Table 1 figure of the paper that has none of ours in this edition, with the reason.
 
@@ -550,4 +614,4 @@ def pending_rows() -> pd.DataFrame:
 
 __all__ = ["PAPER", "TABLE1", "FOLLOW_UPS", "PROFILES", "METRICS", "PaperRow", "row_status", "table1",
            "turkish_baseline", "fourq_baseline", "best_k_pipeline", "paper_table", "sincnet_table", "paper_row_of",
-           "zoo_table", "winners", "best50_gain", "pending_rows"]
+           "zoo_table", "winners", "best50_gain", "findings", "pending_rows"]
