@@ -54,8 +54,12 @@ EXPERIMENTS = (
                "(TR-MUSIC's features)", "du_hizlisoy"),
     Experiment("Du", "Grekow: LSTM on 6-s MFCC sequences against linear regression and SVR (4Q tag-derived "
                "valence/arousal; synthetic)", "du_grekow"),
-    Experiment("Du", "Parisi et al. (vocals vs full mix), Orjesek et al. (end to end, iterative reconstruction), "
-               "Hizlisoy et al.'s CNN-feature path", pending="pending: a later edition of the Du chapter"),
+    Experiment("Du", "Orjesek et al.: raw audio to 2 Hz valence/arousal, with and without iterative "
+               "reconstruction (synthetic 2 Hz labels: simulation)", "du_orjesek"),
+    Experiment("Du", "Parisi et al., audio branch: CNN on log-mels of the full mix vs REPET-SIM vocals (4Q)",
+               "du_parisi"),
+    Experiment("Du", "Parisi et al.'s lyrics branch, Hizlisoy et al.'s CNN-feature path, Orjesek et al. on real 2 Hz "
+               "data", pending="pending: lyrics and DEAM audio not obtainable; Hizlisoy's CNN path in a later edition"),
 )
 """The experiments of the five papers in the order of the book."""
 

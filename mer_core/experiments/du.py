@@ -36,8 +36,19 @@ Here, in this edition:
   valence and arousal (:class:`mer_core.models.sequence_regressors.LSTMSequenceRegressor`)
   against linear regression and SVR on the segments' time means, folds grouped by song, on the
   synthetic corpus (a simulation) and on 4Q with tag-derived labels.
-* **Pending** (:func:`pending_table`): Parisi et al., Orjesek et al., and the parts of the other
-  two that need audio pipelines or extractors this edition lacks.
+* **Orjesek et al.** (:func:`orjesek_data`, :func:`orjesek_run`, :func:`orjesek_emomusic`): an
+  end-to-end network from the raw waveform to 2 Hz valence/arousal
+  (:class:`mer_core.models.orjesek.OrjesekRegressor`: a CNN per 0.5 s step, a dense or an
+  iterative-reconstruction layer, a bidirectional GRU, maxout), with and without IR, on the
+  synthetic corpus's 2 Hz curves (a simulation) under grouped K-fold CV; and, as a
+  cross-domain illustration only, its predictions on the emoMusic clips whose audio is here.
+* **Parisi et al.**, the audio branch only (:func:`parisi_features`, :func:`parisi_run`): the same
+  spectrogram CNN on the log-mel of the full mix and of the vocals, separated by REPET-SIM
+  (:class:`mer_core.features.vocals.RepetSimLogMel`; Wave-U-Net's weights are not obtainable),
+  on 4Q's quadrants; smoke scale in this edition.
+* **Pending** (:func:`pending_table`): Parisi et al.'s lyrics branch and dataset, Orjesek et al.'s
+  evaluation on real annotations, and the parts of the other two that need audio pipelines or
+  extractors this edition lacks.
 """
 from __future__ import annotations
 
@@ -64,15 +75,29 @@ PROFILES = {
               "hizlisoy": {"cv": "holdout80-0-20x1", "without_cfs": False,
                            "cldnn": {"epochs": 5, "batch_size": 32}},
               "grekow": {"cv": "holdout80-0-20x1", "clips_per_class": {"synthetic": 6, "4q": 4},
-                         "lstm": {"hidden_size": 16, "epochs": 3, "patience": 2, "batch_size": 16}}},
+                         "lstm": {"hidden_size": 16, "epochs": 3, "patience": 2, "batch_size": 16}},
+              "orjesek": {"cv": "2x1", "clips_per_class": 4, "sr": 8000,
+                          "net": {"epochs": 2, "patience": 2, "batch_size": 8}},
+              "parisi": {"cv": "holdout80-0-20x1", "clips_per_class": 5, "duration": 10.0,
+                         "cnn": {"net_params": {"channels": (8, 16, 16, 16, 16)}, "epochs": 2, "batch_size": 8}}},
     "cpu": {"cv": "holdout80-0-20x10",
             "hizlisoy": {"cv": "10x1", "without_cfs": True, "cldnn": {"epochs": 60, "batch_size": 32}},
             "grekow": {"cv": "10x1", "clips_per_class": {"synthetic": None, "4q": None},
-                       "lstm": {"hidden_size": 32, "epochs": 100, "patience": 10, "batch_size": 32}}},
+                       "lstm": {"hidden_size": 32, "epochs": 100, "patience": 10, "batch_size": 32}},
+            "orjesek": {"cv": "5x1", "clips_per_class": None, "sr": 8000,
+                        "net": {"epochs": 60, "patience": 8, "batch_size": 16}},
+            "parisi": {"cv": "5x1", "clips_per_class": None, "duration": 29.12,
+                       "cnn": {"net_params": {"channels": (16, 32, 32, 48, 64)}, "epochs": 15, "batch_size": 16},
+                       "skip": "not run at the cpu profile: about 4 hours on 2 CPU cores (REPET-SIM on 900 clips, "
+                               "then 5 folds x 2 inputs x 15 epochs); run it at the paper profile on a GPU"}},
     "paper": {"cv": "holdout80-0-20x20",
               "hizlisoy": {"cv": "10x1", "without_cfs": True, "cldnn": {"epochs": 60, "batch_size": 32}},
               "grekow": {"cv": "10x1", "clips_per_class": {"synthetic": None, "4q": None},
-                         "lstm": {"hidden_size": 32, "epochs": 100, "patience": 10, "batch_size": 32}}},
+                         "lstm": {"hidden_size": 32, "epochs": 100, "patience": 10, "batch_size": 32}},
+              "orjesek": {"cv": "5x1", "clips_per_class": None, "sr": 8000,
+                          "net": {"epochs": 60, "patience": 8, "batch_size": 16}},
+              "parisi": {"cv": "5x1", "clips_per_class": None, "duration": 29.12,
+                         "cnn": {"net_params": {}, "epochs": 30, "batch_size": 16}}},
 }
 """Per profile:
 
@@ -95,6 +120,28 @@ PROFILES = {
   epoch on ~3650 training segments 0.4 s (at most 100 epochs, fewer with early stopping: up to
   about 7 minutes for 10 folds), an SVR fold 2 s. paper is the same as cpu (the review states
   neither Grekow's protocol nor his network's sizes).
+* ``orjesek`` (:func:`orjesek_data`, :func:`orjesek_run`): Orjesek et al.'s raw-waveform
+  network with and without the IR layer, on the synthetic corpus's 2 Hz curves (a simulation):
+  the protocol (grouped by song, stratified by quadrant; the review states none: 5-fold CV
+  here; smoke: 2 folds), the clips per quadrant (None: all 216; smoke: 4), the sample rate the
+  waveforms are resampled to (8 kHz, chosen for a CPU; the paper's rate is not in the review)
+  and the training (Adam, early stopping on 15 % of the training songs; the review gives no
+  epochs: at most 60 here). Measured on one thread of a 2-core AMD EPYC (another job
+  running on the other core): one cpu fold (173 training clips) took 22 s for the dense variant
+  (29 epochs, early stopping) and 19 s for the IR one (28 epochs), about 0.7 s an epoch; the 5
+  folds of both variants should take about 3.5 minutes (at most about 8 if no fold stops early),
+  and :func:`orjesek_emomusic` (both variants trained once on all 216 clips) under a minute
+  more. paper is the same as cpu (the review states neither the protocol nor the sizes).
+* ``parisi`` (:func:`parisi_features`, :func:`parisi_run`): the same spectrogram CNN on the
+  log-mel of the full mix and of the REPET-SIM vocal estimate, 4Q quadrants: the protocol
+  (grouped by song, stratified by quadrant; 5-fold CV; smoke: one 80/20 split), the clips per
+  quadrant (None: all 900; smoke: 5), the seconds kept from each clip (29.12 s = 1366 frames;
+  smoke: 10 s) and the CNN (:func:`mer_core.models.nets.cnn_baseline`, Choi's FCN-5: reduced
+  widths in smoke and cpu, full in paper; fixed epochs, no early stopping). The cpu profile
+  is skipped (``skip`` says why; the chapter prints it): from measurements on one thread of a
+  2-core AMD EPYC, REPET-SIM takes about 1.7 s per 29 s clip (25 minutes for 900 clips, cached
+  after) and an epoch of the reduced CNN about 0.13 s per clip, so 5 folds x 2 inputs x 15
+  epochs on 720 training clips take about 4 hours: a GPU run (paper profile).
 """
 
 STATIC_SCALE = (1.0, 9.0)
@@ -1322,6 +1369,363 @@ def grekow_claims(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*keys, "claim", "holds here", "figures"])
 
 
+# --- Orjesek et al. --------------------------------------------------------------------------------
+
+ORJESEK_METHODS = ("orjesek_dense", "orjesek_ir")
+"""The two variants: a time-distributed dense layer, or the IR layer, between the CNN and the GRU."""
+
+FEATURES_ORJESEK = "raw waveform, 8 kHz, 0.5 s steps (end to end)"
+"""``features`` of the Orjesek records (the sample rate is the profile's)."""
+
+ORJESEK_LABELS = ("SIMULATION: the synthetic corpus's 2 Hz latent valence/arousal curves (-1..1); step k "
+                  "(0.5 s, [k/2, k/2 + 1/2) s) gets the mean of the curve at its two ends")
+"""Where the per-step targets of the Orjesek section come from."""
+
+ORJESEK_METRICS = ("r2", "rmse", "pearson")
+"""Metrics of the Orjesek records, per target and their means: computed over all the test clips'
+steps pooled (:func:`mer_core.evaluation.r2`, ``rmse``, ``pearson_r``)."""
+
+
+@dataclass
+class StepData:
+    """Waveforms with per-step targets: ``X`` (list of float32 waveforms at ``sr``), ``Y``
+    ``(n, T, 2)`` (valence, arousal), ``tracks`` (the clips kept, one row each) and the clips
+    whose audio failed."""
+
+    X: list
+    Y: np.ndarray
+    tracks: pd.DataFrame
+    sr: int
+    failures: list
+
+    def summary(self, dataset: str) -> dict:
+        """Counts for the chapter."""
+        return {"dataset": DATASET_LABELS.get(dataset, dataset), "clips": len(self.X),
+                "songs (groups)": int(self.tracks["group"].nunique()), "steps per clip": int(self.Y.shape[1]),
+                "sample rate (Hz)": self.sr, "clips skipped": len(self.failures), "labels": ORJESEK_LABELS}
+
+
+def step_targets(dynamic: pd.DataFrame, track_ids, n_steps: int, step_s: float = 0.5) -> np.ndarray:
+    """Per-step (valence, arousal) ``(n, n_steps, 2)``: step ``k`` gets the mean of each clip's
+    curve at ``k * step_s`` and ``(k + 1) * step_s`` (the curve linearly interpolated there).
+
+    Raises
+    ------
+    ParameterError
+        If a clip has no curve or its curve ends before ``n_steps * step_s``.
+
+    Used by: :func:`orjesek_data`.
+    """
+    curves = {k: g.sort_values("time_s") for k, g in dynamic.groupby("track_id")}
+    ends = np.arange(n_steps + 1) * step_s
+    out = np.empty((len(track_ids), n_steps, 2))
+    for i, tid in enumerate(track_ids):
+        if tid not in curves:
+            raise ParameterError(f"no dynamic curve for clip {tid!r}")
+        c = curves[tid]
+        t = c["time_s"].to_numpy(float)
+        if t[-1] < ends[-1] - 1e-9:
+            raise ParameterError(f"the curve of {tid!r} ends at {t[-1]} s, before {ends[-1]} s")
+        for j, dim in enumerate(TARGETS):
+            v = np.interp(ends, t, c[dim].to_numpy(float))
+            out[i, :, j] = (v[:-1] + v[1:]) / 2
+    return out
+
+
+def orjesek_data(tracks: pd.DataFrame, dynamic: pd.DataFrame, profile: str, seed: int = 0, *,
+                 step_s: float = 0.5) -> StepData:
+    """The synthetic clips of the profile as waveforms at its sample rate with 2 Hz step targets.
+
+    ``clips_per_class`` clips per quadrant (a seeded subset; all when None); ``T`` = the shortest
+    kept clip's whole number of steps (16 for the 8 s synthetic clips).
+
+    Used by: notebooks/du.ipynb.
+    """
+    from ..audio import load_clips
+    from .features import subset
+
+    os_ = settings(profile)["orjesek"]
+    tracks = subset(tracks.dropna(subset=list(TARGETS)), os_["clips_per_class"], seed)
+    clips, failures = load_clips(tracks["path"], int(os_["sr"]))
+    ok = np.array([c is not None for c in clips], dtype=bool)
+    kept = tracks[ok].reset_index(drop=True)
+    X = [c for c in clips if c is not None]
+    if not X:
+        raise ParameterError("no clip could be loaded")
+    n_steps = int(min(len(x) for x in X) // int(round(os_["sr"] * step_s)))
+    Y = step_targets(dynamic, kept["track_id"].tolist(), n_steps, step_s)
+    return StepData(X, Y, kept, int(os_["sr"]), failures)
+
+
+def orjesek_methods(orjesek_settings: dict, seed: int = 0, *, num_threads: int | None = 1) -> dict:
+    """The two :class:`~mer_core.models.orjesek.OrjesekRegressor` variants, unfitted, by name
+    (:data:`ORJESEK_METHODS`), with the settings' ``net`` and ``sr``.
+
+    Used by: :func:`orjesek_run`.
+    """
+    from ..models.orjesek import OrjesekRegressor
+
+    net = dict(orjesek_settings["net"])
+    return {name: OrjesekRegressor(ir=name.endswith("_ir"), sr=int(orjesek_settings["sr"]), **net,
+                                   random_state=seed, num_threads=num_threads)
+            for name in ORJESEK_METHODS}
+
+
+def step_metrics(Y_true: np.ndarray, Y_pred: np.ndarray) -> dict[str, float]:
+    """``r2``, ``rmse``, ``pearson`` per target (``r2_valence`` ...) and their means, over all the
+    steps of all clips pooled (``(n, T, 2)`` arrays).
+
+    Used by: :func:`orjesek_run`.
+    """
+    fns = {"r2": r2, "rmse": rmse, "pearson": pearson_r}
+    out = {}
+    for name in ORJESEK_METRICS:
+        per = {f"{name}_{t}": float(fns[name](Y_true[:, :, j].ravel(), Y_pred[:, :, j].ravel()))
+               for j, t in enumerate(TARGETS)}
+        out[name] = float(np.mean(list(per.values())))
+        out.update(per)
+    return out
+
+
+def orjesek_run(data: StepData, dataset: str, profile: str, seed: int = 0, *, methods=ORJESEK_METHODS,
+                progress: bool = False, num_threads: int | None = 1) -> pd.DataFrame:
+    """Cross-validate the dense and IR variants on the clips, folds grouped by song.
+
+    The folds (:func:`~mer_core.evaluation.make_splits`, the profile's ``cv``, stratified by
+    the clip's quadrant, grouped by song) are the same for both variants; each fold trains a
+    fresh network on the training clips (early stopping on a song-grouped inner split of them)
+    and scores the test clips' steps pooled (:func:`step_metrics`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy records (:data:`mer_core.evaluation.RECORD_COLUMNS`; ``n_train`` / ``n_test`` count clips).
+
+    Used by: notebooks/du.ipynb.
+    """
+    from sklearn.base import clone
+
+    from ..evaluation import RECORD_COLUMNS
+    from ..progress import progress as progress_bar
+    from ..provenance import code_version, created, machine
+
+    os_ = settings(profile)["orjesek"]
+    unknown = set(methods) - set(ORJESEK_METHODS)
+    if unknown:
+        raise ParameterError(f"unknown methods {sorted(unknown)}; choose from {ORJESEK_METHODS}")
+    groups = data.tracks["group"].to_numpy()
+    splits = make_splits(data.tracks["quadrant"].to_numpy(), os_["cv"], groups=groups, seed=seed)
+    estimators = orjesek_methods(os_, seed, num_threads=num_threads)
+    stamp = (code_version(), machine(), created())
+    features = FEATURES_ORJESEK.replace("8 kHz", f"{data.sr / 1000:g} kHz")
+    rows = []
+    for name in methods:
+        for split in progress_bar(splits, desc=name, disable=not progress):
+            model = clone(estimators[name]).fit([data.X[i] for i in split.train], data.Y[split.train],
+                                                groups=groups[split.train])
+            pred = model.predict([data.X[i] for i in split.test])
+            for metric, value in step_metrics(data.Y[split.test], pred).items():
+                rows.append((PAPER, name, features, dataset, os_["cv"], profile, split.fold, metric, value,
+                             len(split.train), len(split.test), *stamp))
+    return pd.DataFrame(rows, columns=RECORD_COLUMNS)
+
+
+def orjesek_summary(records: pd.DataFrame) -> pd.DataFrame:
+    """R², RMSE and Pearson r of valence and arousal per step, mean ± std over folds, one row per
+    source x dataset x method (the synthetic corpus marked as a simulation).
+
+    Used by: notebooks/du.ipynb.
+    """
+    keys = [c for c in ("source", "dataset", "method", "profile", "protocol") if c in records.columns]
+    rows = []
+    for key, part in records.groupby(keys, sort=False):
+        row = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
+        name = str(row.pop("dataset"))
+        row["data"] = DATASET_LABELS.get(name, name)
+        row["folds"] = int(part["fold"].nunique())
+        row["n_test clips"] = float(part["n_test"].median())
+        for metric, label in (("r2", "R²"), ("rmse", "RMSE"), ("pearson", "r")):
+            for target in TARGETS:
+                values = part.loc[part["metric"] == f"{metric}_{target}", "value"].to_numpy(dtype=float)
+                values = values[np.isfinite(values)]  # a constant prediction has no Pearson r
+                std = f"{np.std(values, ddof=1):.3f}" if len(values) > 1 else "n/a"
+                row[f"{label} {target}"] = f"{np.mean(values):.3f} ± {std}" if len(values) else "-"
+        rows.append(row)
+    columns = [c for c in ("source",) if c in keys] + ["data", "method", "profile", "protocol", "folds",
+                                                        "n_test clips"]
+    columns += [f"{label} {t}" for label in ("R²", "RMSE", "r") for t in TARGETS]
+    return pd.DataFrame(rows, columns=columns)
+
+
+EMOMUSIC_WINDOW_S = (15.0, 45.0)
+"""The span of emoMusic's 2 Hz curves within each 45 s clip (the first 15 s are not annotated)."""
+
+ORJESEK_ILLUSTRATION_COLUMNS = ["method", "track_id", "steps", "r valence", "r arousal", "RMSE valence",
+                                "RMSE arousal", "mean predicted valence", "mean predicted arousal",
+                                "mean annotated valence", "mean annotated arousal"]
+"""Columns of :func:`orjesek_emomusic`."""
+
+
+def orjesek_emomusic(data: StepData, emo_tracks: pd.DataFrame, emo_dynamic: pd.DataFrame, profile: str,
+                     seed: int = 0, *, methods=ORJESEK_METHODS, num_threads: int | None = 1) -> pd.DataFrame:
+    """A cross-domain ILLUSTRATION, not an evaluation: each variant trained on every clip of
+    ``data`` (the synthetic corpus, a simulation) predicts the 2 Hz curves of the emoMusic clips
+    whose audio is here, over their annotated 15-45 s (60 steps).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`ORJESEK_ILLUSTRATION_COLUMNS`: one row per method and clip (Pearson r of the
+        predicted and annotated curves within the clip, RMSE, means), then one row per method
+        with ``track_id`` ``"all (pooled)"`` over every step of every clip. ``attrs["skipped"]``
+        lists the clips whose audio failed.
+
+    Used by: notebooks/du.ipynb.
+    """
+    from ..audio import load_audio
+    from ..errors import AudioError
+
+    os_ = settings(profile)["orjesek"]
+    start, end = EMOMUSIC_WINDOW_S
+    n_steps = int(round((end - start) / 0.5))
+    clips, ids, skipped = [], [], []
+    for row in emo_tracks[emo_tracks["has_audio"]].itertuples(index=False):
+        try:
+            clips.append(load_audio(row.path, int(os_["sr"]), offset=start, duration=end - start))
+            ids.append(str(row.track_id))
+        except AudioError as err:
+            skipped.append(str(err))
+    if not clips:
+        raise ParameterError("no emoMusic clip with audio could be loaded")
+    curves = emo_dynamic.assign(track_id=emo_dynamic["track_id"].astype(str), time_s=emo_dynamic["time_s"] - start)
+    Y = step_targets(curves, ids, n_steps)
+    estimators = orjesek_methods(os_, seed, num_threads=num_threads)
+    rows = []
+    for name in methods:
+        model = estimators[name].fit(data.X, data.Y, groups=data.tracks["group"].to_numpy())
+        P = model.predict(clips, n_steps=n_steps)
+        for tid, y, p in [*zip(ids, Y, P), ("all (pooled)", Y.reshape(-1, 2), P.reshape(-1, 2))]:
+            y, p = y.reshape(-1, 2), p.reshape(-1, 2)
+            rows.append([name, tid, len(y), *(pearson_r(y[:, j], p[:, j]) for j in range(2)),
+                         *(rmse(y[:, j], p[:, j]) for j in range(2)), *p.mean(axis=0), *y.mean(axis=0)])
+    out = pd.DataFrame(rows, columns=ORJESEK_ILLUSTRATION_COLUMNS)
+    out.attrs["skipped"] = skipped
+    return out
+
+
+# --- Parisi et al.: full mix against vocals only --------------------------------------------------------
+
+PARISI_INPUTS = ("full_mix", "vocals_repetsim")
+"""The two inputs of the same CNN: the log-mel of the full mix, and of the REPET-SIM vocal estimate."""
+
+PARISI_FEATURES = {"full_mix": "log-mel 96 bands, 12 kHz, full mix (librosa)",
+                   "vocals_repetsim": "log-mel 96 bands, 12 kHz, vocals by REPET-SIM (librosa nn_filter soft mask)"}
+"""``features`` of the Parisi records, per input."""
+
+PARISI_SEPARATOR_NOTE = ("Parisi et al. separate the vocals with Wave-U-Net, whose trained weights are not "
+                         "obtainable on this machine; REPET-SIM (unsupervised, librosa) stands in")
+"""Why the vocals here are not Wave-U-Net's."""
+
+
+def parisi_extractors(profile: str) -> dict:
+    """The two extractors of the profile, by input name (:data:`PARISI_INPUTS`): a
+    :class:`~mer_core.features.spectral.LogMel` and a
+    :class:`~mer_core.features.vocals.RepetSimLogMel` with the same parameters and the profile's
+    ``duration``.
+
+    Used by: :func:`parisi_features`.
+    """
+    from ..features.spectral import LogMel
+    from ..features.vocals import RepetSimLogMel
+
+    duration = float(settings(profile)["parisi"]["duration"])
+    return {"full_mix": LogMel(duration=duration), "vocals_repetsim": RepetSimLogMel(duration=duration)}
+
+
+@dataclass
+class ParisiData:
+    """Log-mels of the same clips from both inputs: ``X[input]`` ``(n, 96, frames)``, the clips
+    (``tracks``, one row each, in the order of ``X``) and the clips that failed in either input."""
+
+    X: dict
+    tracks: pd.DataFrame
+    failures: pd.DataFrame
+
+    def summary(self) -> dict:
+        """Counts for the chapter."""
+        x = next(iter(self.X.values()))
+        return {"dataset": "4Q (real audio)", "clips": len(self.tracks),
+                "songs (groups)": int(self.tracks["group"].nunique()),
+                "log-mel (bands x frames)": f"{x.shape[1]} x {x.shape[2]}", "clips skipped": len(self.failures),
+                "labels": "the clip's quadrant (Panda et al.'s annotation)"}
+
+
+def parisi_features(tracks: pd.DataFrame, profile: str, seed: int = 0, *, progress: bool = False,
+                    n_jobs: int | None = 1) -> ParisiData:
+    """Both log-mels (:func:`parisi_extractors`) of the profile's clips: ``clips_per_class`` per
+    quadrant (seeded; all when None), only the clips that succeeded in both inputs.
+
+    Used by: notebooks/du.ipynb.
+    """
+    from ..features.base import extract
+    from .features import subset
+
+    tracks = subset(tracks.dropna(subset=["quadrant"]), settings(profile)["parisi"]["clips_per_class"], seed)
+    sets = {name: extract(tracks, ext, progress=progress, n_jobs=n_jobs)
+            for name, ext in parisi_extractors(profile).items()}
+    keep = set(tracks["track_id"])
+    for fs in sets.values():
+        keep &= set(fs.tracks["track_id"])
+    kept = tracks[tracks["track_id"].isin(keep)].reset_index(drop=True)
+    X = {}
+    for name, fs in sets.items():
+        index = {tid: i for i, tid in enumerate(fs.tracks["track_id"])}
+        X[name] = np.stack([np.asarray(fs.X[index[t]], dtype=np.float32) for t in kept["track_id"]])
+    failures = pd.concat([fs.failures.assign(input=name) for name, fs in sets.items()], ignore_index=True)
+    return ParisiData(X, kept, failures)
+
+
+def parisi_classifier(parisi_settings: dict, seed: int = 0, *, num_threads: int | None = 1):
+    """The CNN of both inputs: :class:`~mer_core.models.torch_estimator.TorchClassifier` with
+    ``cnn_baseline`` (Choi's FCN-5; the review gives no architecture for Parisi et al.'s CNN) and
+    the settings' ``cnn`` (fixed epochs: no early stopping).
+
+    Used by: :func:`parisi_run`.
+    """
+    from ..models.torch_estimator import TorchClassifier
+
+    cnn = dict(parisi_settings["cnn"])
+    return TorchClassifier(net="cnn_baseline", net_params=dict(cnn.pop("net_params", {}) or {}),
+                           stop_train_acc=None, random_state=seed, num_threads=num_threads, **cnn)
+
+
+def parisi_run(data: ParisiData, profile: str, seed: int = 0, *, inputs=PARISI_INPUTS,
+               progress: bool = False, num_threads: int | None = 1) -> CVResult:
+    """Cross-validate the same CNN on each input, same folds (grouped by song, stratified by quadrant).
+
+    Returns
+    -------
+    CVResult
+        Classification records (:func:`~mer_core.evaluation.cross_validate`) with ``method``
+        ``cnn_<input>`` and ``dataset`` ``4q``; predictions with a ``method`` column.
+
+    Used by: notebooks/du.ipynb.
+    """
+    ps = settings(profile)["parisi"]
+    unknown = set(inputs) - set(PARISI_INPUTS)
+    if unknown:
+        raise ParameterError(f"unknown inputs {sorted(unknown)}; choose from {PARISI_INPUTS}")
+    y, groups = data.tracks["quadrant"].to_numpy(), data.tracks["group"].to_numpy()
+    records, predictions = [], []
+    for name in inputs:
+        res = cross_validate(parisi_classifier(ps, seed, num_threads=num_threads), data.X[name], y, groups=groups,
+                             cv=ps["cv"], seed=seed, progress=progress, paper=PAPER, method=f"cnn_{name}",
+                             features=PARISI_FEATURES[name], dataset="4q", profile=profile)
+        records.append(res.records)
+        predictions.append(res.predictions.assign(method=f"cnn_{name}"))
+    return CVResult(pd.concat(records, ignore_index=True), pd.concat(predictions, ignore_index=True))
+
+
 # --- the four models ---------------------------------------------------------------------------------
 
 MODEL_COLUMNS = ["model", "review section", "what it does", "what it needs", "here"]
@@ -1333,7 +1737,9 @@ MODELS = (
                      "classifiers) and from mel spectrograms (CNN), also on vocals separated by Wave-U-Net",
      "what it needs": "the synchronized lyrics emotion dataset (lyrics with line timings, 5 classes) and its "
                       "audio; pretrained word embeddings; a Wave-U-Net separator",
-     "here": "pending: runs in a later edition"},
+     "here": "runs in part (section below, smoke scale): the audio branch only, the same CNN on the log-mel of "
+             "the full mix and of the vocals (REPET-SIM standing in for Wave-U-Net), on 4Q's quadrants; the "
+             "lyrics branch and the dataset are pending"},
     {"model": "Grekow (RNN on 6 s fragments, pretrained models)", "review section": "3.2",
      "what it does": "arousal and valence regressed by recurrent networks from sequences of Marsyas (MFCC, "
                      "chroma) and Essentia features of short overlapping windows; a pretrained model in front",
@@ -1347,7 +1753,9 @@ MODELS = (
                      "a bidirectional GRU and a maxout output layer",
      "what it needs": "audio with 2 Hz dynamic annotations (the DEAM and emoMusic audio; only a few emoMusic clips "
                       "are here); a GPU",
-     "here": "pending: runs in a later edition"},
+     "here": "runs (section below): our reading of the network (8 kHz waveform, CNN per 0.5 s step, dense or IR "
+             "layer, BiGRU, maxout) with and without IR on the synthetic corpus's 2 Hz curves (a simulation), and "
+             "as a cross-domain illustration on the emoMusic clips with audio; DEAM's audio is not here"},
     {"model": "Hizlisoy et al. (CLDNN on Turkish music)", "review section": "3.4",
      "what it does": "emotion classes of 30 s Turkish excerpts from 7368 MIRtoolbox / openSMILE / jAudio features "
                      "and 1-D CNN features of MFCC and log-mel energies, after correlation-based feature "
@@ -1373,12 +1781,17 @@ PENDING_COLUMNS = ["model", "part", "what it needs", "why not in this edition"]
 """Columns of :func:`pending_table`."""
 
 PENDING = (
-    ("Parisi et al.", "the whole model (lyrics and vocal branches)",
-     "the synchronized lyrics emotion dataset with its audio; fastText / ELMo / BERT embeddings; Wave-U-Net",
-     "the dataset is not in this book's data; runs in a later edition"),
-    ("Orjesek et al.", "the whole model (raw-waveform CNN, iterative reconstruction, BiGRU, maxout)",
-     "audio with 2 Hz dynamic valence/arousal (DEAM or emoMusic audio); a GPU for training",
-     "DEAM's audio is not here and only a few emoMusic clips are; runs in a later edition"),
+    ("Parisi et al.", "the lyrics branch (fastText / ELMo / BERT embeddings, LSTM and other classifiers), their "
+     "dataset, and Wave-U-Net as the vocal separator (the section above runs the audio branch on 4Q with REPET-SIM)",
+     "the synchronized lyrics emotion dataset (lyrics with line timings, 5 Hevner classes) with its audio; "
+     "pretrained word embeddings; Wave-U-Net's trained weights",
+     "the dataset is not in this book's data and Wave-U-Net's weights are not obtainable here; the audio "
+     "branch's cpu run (about 4 hours) is left for a GPU"),
+    ("Orjesek et al.", "the evaluation on real 2 Hz annotations, with the paper's sizes and its own IR layer "
+     "(the section above runs our reading on a simulation)",
+     "DEAM's audio (1802 songs with 2 Hz valence/arousal); the paper's text for the IR layer and the layer sizes; "
+     "a GPU for training",
+     "DEAM's audio is not here and only 10 emoMusic clips are; the paper is not available here"),
     ("Hizlisoy et al.", "CNN features: a 1-D CNN on MFCC and log-mel energies of three equal pieces of each "
      "clip (3 x 256 = 768 values each), combined with the standard features",
      "clip audio with emotion labels (TEM is not available and TR-MUSIC's audio is not public: the 4Q audio "
