@@ -10,6 +10,7 @@ from sklearn.metrics import r2_score
 from test_du import tr_rows
 from test_turkish import HEADER, write_features
 
+from mer_core import weights
 from mer_core.datasets import turkish
 from mer_core.errors import ParameterError
 from mer_core.evaluation import make_splits
@@ -267,13 +268,22 @@ def test_grekow_run_keeps_songs_on_one_side(torch_one_thread):
         # every segment of a tested song is tested in this fold; none of them trained on
         assert set(np.flatnonzero(np.isin(groups, list(tested)))) == set(part["index"])
     assert pred.groupby("method")["index"].apply(lambda s: tuple(sorted(s))).nunique() == 1  # same folds
-    summary = du.grekow_summary(rec)
+    summary = du.va_summary(rec)
     assert summary["data"].tolist() == ["synthetic (SIMULATION)"] * 3
     ols = rec[(rec["method"] == "linear_regression") & (rec["metric"] == "r2_valence")]["value"].iloc[0]
     assert summary.set_index("method").loc["linear_regression", "r2_valence_mean"] == pytest.approx(ols)
     assert ols > 0.5  # valence is the time mean of feature 0: linear in the baseline's input
     claims = du.grekow_claims(summary)
-    assert claims["claim"].tolist() == list(du.GREKOW_CLAIMS) and set(claims["holds here"]) <= {"yes", "no"}
+    assert claims["claim"].tolist() == list(du.GREKOW_CLAIMS[:2]) and set(claims["holds here"]) <= {"yes", "no"}
+    # the same records as if from the pretrained front, with a better LSTM: the third claim is checked
+    front = rec.assign(features=rec["features"].map({du.FEATURES_GREKOW: du.FEATURES_GREKOW_PRETRAINED,
+                                                     du.FEATURES_GREKOW_MEAN: du.FEATURES_GREKOW_PRETRAINED_MEAN}))
+    lstm_r2 = (front["method"] == "lstm") & front["metric"].str.startswith("r2_")
+    both = pd.concat([rec, front.assign(value=front["value"].where(~lstm_r2, front["value"] + 0.1))])
+    claims = du.grekow_claims(du.va_summary(both)).set_index("claim")
+    assert claims.loc[du.GREKOW_CLAIMS[2], "holds here"] == "yes"
+    assert claims.loc[du.GREKOW_CLAIMS[2], "figures"] == "LSTM R² gain: V +0.100, A +0.100"
+    assert len(claims.loc[du.GREKOW_CLAIMS[0]]) == 2  # one per input family
     with pytest.raises(ParameterError, match="unknown methods"):
         du.grekow_run(data, "synthetic", "smoke", methods=("gru",))
 
@@ -330,3 +340,43 @@ def test_models_and_pending_tables():
     assert list(pending.columns) == du.PENDING_COLUMNS
     assert {"Parisi et al.", "Orjesek et al."} <= set(pending["model"])
     assert any("4Q audio pipeline" in w for w in pending["why not in this edition"])
+
+
+needs_musicnn = pytest.mark.skipif(not weights.musicnn_weights_present(),
+                                   reason="musicnn weights not fetched: run `mer weights fetch` (done by `make setup`)")
+
+
+@needs_musicnn
+def test_grekow_pretrained_front_segments_are_pairs_of_musicnn_windows(tmp_path, monkeypatch, torch_one_thread):
+    monkeypatch.setenv("MER_CACHE_DIR", str(tmp_path / "cache"))
+    rows = []
+    for i, seconds in enumerate((8.0, 13.0, 4.0)):  # 2, 4 and 1 window(s) of 2.992 s: 1, 2 and 0 segments
+        path = tmp_path / f"clip{i}.wav"
+        sf.write(path, tone(220.0 * (i + 1), seconds), SR)
+        rows.append({"track_id": f"c{i}", "path": str(path), "group": f"g{i}", "quadrant": "Q1",
+                     "valence": 0.1 * i, "arousal": -0.1 * i})
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"not audio")
+    rows.append({"track_id": "bad", "path": str(broken), "group": "g9", "quadrant": "Q2", "valence": 0.0,
+                 "arousal": 0.0})
+    tracks = pd.DataFrame(rows)
+    dynamic = pd.DataFrame({"track_id": "c1", "time_s": np.arange(0, 13, 0.5), "valence": np.arange(26) / 10.0,
+                            "arousal": 0.0})
+    data = du.grekow_pretrained_segments(tracks)
+    assert data.X.shape == (3, du.WINDOWS_PER_SEGMENT, 200) and data.X.dtype == np.float32
+    assert data.segments["track_id"].tolist() == ["c0", "c1", "c1"] and data.n_clips == 2
+    assert data.segments["start_s"].tolist() == pytest.approx([0.0, 0.0, 2 * 187 * 256 / 16000])
+    assert data.segments["valence"].tolist() == [0.0, 0.1, 0.1]  # the clip's static label
+    assert sorted(data.failures["track_id"]) == ["bad", "c2"]  # reported, not dropped silently
+    assert "shorter than one segment" in data.failures.set_index("track_id").loc["c2", "error"]
+    assert data.features == du.FEATURES_GREKOW_PRETRAINED and data.summary("4q")["input"] == data.features
+    # the segment is the network's window vectors, in order: the cached windows of the whole clip
+    from mer_core.features.base import extract
+    from mer_core.features.registry import get
+    embedding = get(du.PRETRAINED_FRONT)
+    windows = extract(tracks.iloc[[1]], embedding.windows(), progress=False, n_jobs=1)
+    vectors = embedding.windows().layer(np.asarray(windows.X[0]), embedding.layer)
+    np.testing.assert_allclose(data.X[1:].reshape(4, 200), vectors[:4], rtol=1e-6)
+    # with curves, a segment's label is their mean over its two windows (0 to 5.984 s: samples 0..5.5 s)
+    curved = du.grekow_pretrained_segments(tracks.iloc[[1]], dynamic=dynamic)
+    assert curved.segments["valence"].iloc[0] == pytest.approx(np.arange(12).mean() / 10.0)

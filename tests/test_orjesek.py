@@ -160,9 +160,11 @@ def test_orjesek_run_smoke_records(loud_clips, torch_one_thread):
     assert set(rec["method"]) == set(du.ORJESEK_METHODS) and set(rec["fold"]) == {0, 1}
     assert set(rec["metric"]) == {f"{m}{s}" for m in du.ORJESEK_METRICS for s in ("", "_valence", "_arousal")}
     assert ((rec["n_train"] + rec["n_test"]) == 8).all()
-    summary = du.orjesek_summary(rec)
+    summary = du.va_summary(rec, du.ORJESEK_METRIC_LABELS, n_test="n_test clips")
     assert summary["data"].tolist() == ["synthetic (SIMULATION)"] * 2
-    assert {"R² arousal", "RMSE valence", "r arousal"} <= set(summary.columns)
+    assert {"R² arousal", "RMSE valence", "r arousal", "n_test clips"} <= set(summary.columns)
+    rmse = rec[(rec["method"] == "orjesek_ir") & (rec["metric"] == "rmse_valence")]["value"]
+    assert summary.set_index("method").loc["orjesek_ir", "rmse_valence_mean"] == pytest.approx(rmse.mean())
     with pytest.raises(ParameterError):
         du.orjesek_run(data, "synthetic", "smoke", methods=("gru",))
 

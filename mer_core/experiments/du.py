@@ -1086,6 +1086,26 @@ FEATURES_GREKOW = "MFCC 20 + delta, 0.5 s means of 46/23 ms frames, 6 s segments
 FEATURES_GREKOW_MEAN = "MFCC 20 + delta, mean over each 6 s segment (librosa)"
 """``features`` of the baselines' records: the time mean of the same sequence (40 values)."""
 
+PRETRAINED_FRONT = "musicnn_mtt"
+"""The pretrained network in front of the recurrent model (registry name: musicnn trained on
+MagnaTagATune, penultimate layer, 200 values per 3 s window). Grekow's own pretrained model is
+not in the review; this is the book's choice, named as such in every record."""
+
+WINDOWS_PER_SEGMENT = 2
+"""musicnn windows (3 s, 2.992 s exactly: 187 frames of 16 ms) per Grekow segment: a 6 s segment
+is the sequence of its two windows."""
+
+FEATURES_GREKOW_PRETRAINED = ("pretrained front: musicnn MTT penultimate (200) of the two 3 s windows of each "
+                              "6 s segment")
+"""``features`` of the LSTM's records with the pretrained front (a sequence of 2 steps x 200 values)."""
+FEATURES_GREKOW_PRETRAINED_MEAN = "pretrained front: musicnn MTT penultimate (200), mean of each 6 s segment's windows"
+"""``features`` of the baselines' records with the pretrained front (200 values)."""
+
+GREKOW_INPUTS = {FEATURES_GREKOW: "MFCC", FEATURES_GREKOW_MEAN: "MFCC",
+                 FEATURES_GREKOW_PRETRAINED: "pretrained front", FEATURES_GREKOW_PRETRAINED_MEAN: "pretrained front"}
+"""The input family of each ``features`` of the Grekow records: the LSTM (sequences) and the
+baselines (their time means) of one family are compared with each other."""
+
 SEGMENT_COLUMNS = ["track_id", "group", "quadrant", "segment", "start_s", "valence", "arousal"]
 """Columns of :attr:`SegmentData.segments`."""
 
@@ -1108,10 +1128,14 @@ class SegmentData:
     segments: pd.DataFrame
     n_clips: int
     failures: pd.DataFrame
+    features: str = FEATURES_GREKOW
+    """``features`` of the LSTM's records (the sequences)."""
+    features_mean: str = FEATURES_GREKOW_MEAN
+    """``features`` of the baselines' records (the sequences' time means)."""
 
     def summary(self, dataset: str) -> dict:
         """Counts for the chapter: clips, segments, steps, features, label source."""
-        return {"dataset": DATASET_LABELS.get(dataset, dataset), "clips": self.n_clips,
+        return {"dataset": DATASET_LABELS.get(dataset, dataset), "input": self.features, "clips": self.n_clips,
                 "segments": len(self.segments), "songs (groups)": int(self.segments["group"].nunique()),
                 "steps x features": f"{self.X.shape[1]} x {self.X.shape[2]}", "clips skipped": len(self.failures),
                 "labels": LABEL_SOURCES.get(dataset, "the clip's labels")}
@@ -1180,27 +1204,106 @@ def grekow_segments(tracks: pd.DataFrame, *, dynamic: pd.DataFrame | None = None
     if tracks[list(TARGETS)].isna().any().any():
         raise ParameterError("some clips have no valence/arousal label; drop them first")
     fs = extract(tracks, extractor, progress=progress, n_jobs=n_jobs)
+    blocks = [np.asarray(feats) for feats in fs.X]
+    starts = [extractor.segment_starts(len(b)) for b in blocks]
+    segments = _segment_rows(fs.tracks, starts, extractor.segment_s, dynamic)
+    X = (np.concatenate(blocks).astype(np.float32) if blocks
+         else np.empty((0, extractor.n_steps, extractor.dim), dtype=np.float32))
+    return SegmentData(X, segments, len(fs.tracks), fs.failures)
+
+
+def _segment_rows(tracks: pd.DataFrame, starts, length_s: float, dynamic: pd.DataFrame | None) -> pd.DataFrame:
+    """One :data:`SEGMENT_COLUMNS` row per segment of each clip (``starts[i]``: the start times of
+    clip ``i``'s segments): the clip's label, or with ``dynamic`` the mean of its curves over
+    ``[start, start + length_s)``."""
     curves = None if dynamic is None else {k: g for k, g in dynamic.groupby("track_id")}
-    rows, blocks = [], []
-    for feats, row in zip(fs.X, fs.tracks.itertuples(index=False)):
-        feats = np.asarray(feats)
-        for k, start in enumerate(extractor.segment_starts(len(feats))):
+    rows = []
+    for row, clip_starts in zip(tracks.itertuples(index=False), starts):
+        for k, start in enumerate(clip_starts):
             if curves is None:
                 v, a = float(row.valence), float(row.arousal)
             else:
                 if row.track_id not in curves:
                     raise ParameterError(f"no dynamic curve for clip {row.track_id!r}")
                 c = curves[row.track_id]
-                inside = c[(c["time_s"] >= start) & (c["time_s"] < start + extractor.segment_s)]
+                inside = c[(c["time_s"] >= start) & (c["time_s"] < start + length_s)]
                 if not len(inside):
                     raise ParameterError(f"clip {row.track_id!r} has no curve sample in [{start}, "
-                                         f"{start + extractor.segment_s}) s")
+                                         f"{start + length_s}) s")
                 v, a = float(inside["valence"].mean()), float(inside["arousal"].mean())
             rows.append((row.track_id, row.group, row.quadrant, k, float(start), v, a))
-        blocks.append(feats)
+    return pd.DataFrame(rows, columns=SEGMENT_COLUMNS)
+
+
+def grekow_pretrained_segments(tracks: pd.DataFrame, *, dynamic: pd.DataFrame | None = None,
+                               front: str = PRETRAINED_FRONT, progress: bool = False) -> SegmentData:
+    """Grekow's pretrained-front variant: each 6 s segment as the sequence of a pretrained
+    network's window vectors (:data:`PRETRAINED_FRONT`, :data:`WINDOWS_PER_SEGMENT` windows of 3 s).
+
+    The network runs once per clip and its window vectors are cached
+    (:class:`~mer_core.features.pretrained.WindowEmbeddings`, shared with the Koh & Dubnov
+    chapter); segment ``k`` is windows ``2k`` and ``2k + 1`` (a trailing odd window is dropped),
+    starting at ``2k`` window lengths. Labels as :func:`grekow_segments`.
+
+    Parameters
+    ----------
+    tracks : DataFrame
+        As :func:`grekow_segments`.
+    dynamic : DataFrame, optional
+        As :func:`grekow_segments` (the curves are averaged over the segment's two windows).
+    front : str
+        Registry name of a musicnn embedding (default :data:`PRETRAINED_FRONT`).
+    progress : bool
+        Progress bar of the extraction.
+
+    Returns
+    -------
+    SegmentData
+        ``X`` ``(n_segments, 2, 200)``; ``features`` :data:`FEATURES_GREKOW_PRETRAINED`.
+
+    Raises
+    ------
+    MissingWeightsError
+        When the network's weights are not under ``MER_WEIGHTS_DIR``.
+    ParameterError
+        As :func:`grekow_segments`.
+
+    Used by: notebooks/du.ipynb.
+    """
+    from ..errors import MissingWeightsError
+    from ..features.base import extract
+    from ..features.musicnn import HOP_LENGTH, PATCH_FRAMES, SR
+    from ..features.registry import get
+
+    missing = [c for c in ("group", "quadrant", *TARGETS) if c not in tracks.columns]
+    if missing:
+        raise ParameterError(f"tracks lacks the columns {missing}")
+    if tracks[list(TARGETS)].isna().any().any():
+        raise ParameterError("some clips have no valence/arousal label; drop them first")
+    embedding = get(front)
+    if not embedding.weights_available():
+        raise MissingWeightsError(f"{front}: the pretrained weights are not under MER_WEIGHTS_DIR")
+    windows = embedding.windows()
+    fs = extract(tracks, windows, progress=progress, n_jobs=1)
+    window_s = PATCH_FRAMES * HOP_LENGTH / SR
+    blocks, starts, short = [], [], []
+    for table, row in zip(fs.X, fs.tracks.itertuples(index=False)):
+        vectors = windows.layer(np.asarray(table), embedding.layer)
+        n_seg = len(vectors) // WINDOWS_PER_SEGMENT
+        if n_seg == 0:
+            short.append((row.track_id, row.path, f"shorter than one segment ({WINDOWS_PER_SEGMENT} windows of "
+                                                  f"{window_s:.3f} s)"))
+            continue
+        blocks.append(vectors[:n_seg * WINDOWS_PER_SEGMENT].reshape(n_seg, WINDOWS_PER_SEGMENT, -1))
+        starts.append(np.arange(n_seg) * WINDOWS_PER_SEGMENT * window_s)
+    clips = fs.tracks[~fs.tracks["track_id"].isin([t for t, _, _ in short])].reset_index(drop=True)
+    failures = pd.concat([fs.failures, pd.DataFrame(short, columns=["track_id", "path", "error"])],
+                         ignore_index=True) if short else fs.failures
+    segments = _segment_rows(clips, starts, WINDOWS_PER_SEGMENT * window_s, dynamic)
     X = (np.concatenate(blocks).astype(np.float32) if blocks
-         else np.empty((0, extractor.n_steps, extractor.dim), dtype=np.float32))
-    return SegmentData(X, pd.DataFrame(rows, columns=SEGMENT_COLUMNS), len(fs.tracks), fs.failures)
+         else np.empty((0, WINDOWS_PER_SEGMENT, embedding.frame_dim), dtype=np.float32))
+    return SegmentData(X, segments, len(clips), failures, features=FEATURES_GREKOW_PRETRAINED,
+                       features_mean=FEATURES_GREKOW_PRETRAINED_MEAN)
 
 
 def time_mean(X) -> np.ndarray:
@@ -1286,51 +1389,66 @@ def grekow_run(data: SegmentData, dataset: str, profile: str, seed: int = 0, *, 
         X = Inputs(sequence=data.X, group=groups) if sequential else time_mean(data.X)
         res = cross_validate_regression(estimators[name], X, Y, targets=list(TARGETS), strata=strata, groups=groups,
                                         cv=gs["cv"], seed=seed, progress=progress, paper=PAPER, method=name,
-                                        features=FEATURES_GREKOW if sequential else FEATURES_GREKOW_MEAN,
+                                        features=data.features if sequential else data.features_mean,
                                         dataset=dataset, profile=profile)
         records.append(res.records)
         predictions.append(res.predictions.assign(method=name))
     return CVResult(pd.concat(records, ignore_index=True), pd.concat(predictions, ignore_index=True))
 
 
-def grekow_summary(records: pd.DataFrame) -> pd.DataFrame:
-    """R² (and Pearson r) of valence and arousal, mean ± std over folds, one row per source x dataset x method.
+def va_summary(records: pd.DataFrame, metrics=(("r2", "R²"), ("pearson", "r")), *,
+               n_test: str = "n_test") -> pd.DataFrame:
+    """Valence and arousal scores, mean ± std over folds, one row per source x dataset x features x method.
+
+    Parameters
+    ----------
+    records : DataFrame
+        Regression records with per-target metrics (``r2_valence``, ``pearson_arousal`` ...):
+        :func:`grekow_run`, :func:`orjesek_run`, possibly with a ``source`` column.
+    metrics : sequence of (metric, label)
+        The metrics shown, in order; a fold whose value is not finite (a constant prediction
+        has no Pearson r) is left out of that metric's mean.
+    n_test : str
+        Name of the column with the median test units per fold (segments, clips).
 
     Returns
     -------
     pandas.DataFrame
         ``source`` (when given), ``data`` (:data:`DATASET_LABELS`: the synthetic corpus is marked
-        as a simulation), ``method``, ``profile``, ``protocol``, ``folds``, ``n_test`` (median
-        segments per test fold), ``R² valence``, ``R² arousal``, ``r valence``, ``r arousal``
-        (``"mean ± std"``, 3 decimals) and the means as floats (``r2_valence_mean``, ``r2_arousal_mean``).
+        as a simulation), ``features``, ``method``, ``profile``, ``protocol``, ``folds``, ``n_test``,
+        ``"<label> <target>"`` (``"mean ± std"``, 3 decimals) per metric and target, and the
+        means as floats (``<metric>_<target>_mean``).
 
-    Used by: notebooks/du.ipynb.
+    Used by: notebooks/du.ipynb (Grekow, Orjesek et al.).
     """
-    keys = [c for c in ("source", "dataset", "method", "profile", "protocol") if c in records.columns]
+    keys = [c for c in ("source", "dataset", "features", "method", "profile", "protocol") if c in records.columns]
     rows = []
     for key, part in records.groupby(keys, sort=False):
         row = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
         name = str(row.pop("dataset"))
         row["data"] = DATASET_LABELS.get(name, name)
         row["folds"] = int(part["fold"].nunique())
-        row["n_test"] = float(part["n_test"].median())
-        for metric, label in (("r2", "R²"), ("pearson", "r")):
+        row[n_test] = float(part["n_test"].median())
+        for metric, label in metrics:
             for target in TARGETS:
                 values = part.loc[part["metric"] == f"{metric}_{target}", "value"].to_numpy(dtype=float)
-                std = f"{np.nanstd(values, ddof=1):.3f}" if len(values) > 1 else "n/a"
-                row[f"{label} {target}"] = f"{np.nanmean(values):.3f} ± {std}" if len(values) else "-"
-                if metric == "r2":
-                    row[f"r2_{target}_mean"] = float(np.nanmean(values)) if len(values) else np.nan
+                values = values[np.isfinite(values)]
+                std = f"{np.std(values, ddof=1):.3f}" if len(values) > 1 else "n/a"
+                row[f"{label} {target}"] = f"{np.mean(values):.3f} ± {std}" if len(values) else "-"
+                row[f"{metric}_{target}_mean"] = float(np.mean(values)) if len(values) else np.nan
         rows.append(row)
-    columns = [c for c in ("source",) if c in keys] + ["data", "method", "profile", "protocol", "folds", "n_test",
-                                                        "R² valence", "R² arousal", "r valence", "r arousal",
-                                                        "r2_valence_mean", "r2_arousal_mean"]
+    columns = [c for c in ("source",) if c in keys] + ["data"] + [c for c in ("features",) if c in keys]
+    columns += ["method", "profile", "protocol", "folds", n_test]
+    columns += [f"{label} {t}" for _, label in metrics for t in TARGETS]
+    columns += [f"{metric}_{t}_mean" for metric, _ in metrics for t in TARGETS]
     return pd.DataFrame(rows, columns=columns)
 
 
 GREKOW_CLAIMS = ("the LSTM beats linear regression and SVR (R², both targets)",
-                 "arousal is predicted better than valence (R², every method)")
-"""The review's two checkable statements about Grekow's results (it copies no figure)."""
+                 "arousal is predicted better than valence (R², every method)",
+                 "the pretrained front improves the LSTM (R², both targets)")
+"""The review's three checkable statements about Grekow's results (it copies no figure). The third
+compares the LSTM on the pretrained front with the LSTM on MFCC sequences of the same segments."""
 
 
 def grekow_claims(summary: pd.DataFrame) -> pd.DataFrame:
@@ -1339,17 +1457,19 @@ def grekow_claims(summary: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     summary : DataFrame
-        :func:`grekow_summary`.
+        :func:`va_summary` of Grekow records.
 
     Returns
     -------
     pandas.DataFrame
-        One row per claim and (source,) data: ``claim``, ``data``, ``holds here`` (``yes`` /
+        One row per claim and (source,) data and input (:data:`GREKOW_INPUTS`): ``claim``, ``data``,
+        ``input``, ``holds here`` (``yes`` /
         ``no``; ``-`` when a method is missing) and ``figures`` (the mean R² it rests on).
 
     Used by: notebooks/du.ipynb.
     """
-    keys = [c for c in ("source", "data") if c in summary.columns]
+    summary = summary.assign(input=summary["features"].map(GREKOW_INPUTS).fillna(summary["features"]))
+    keys = [c for c in ("source", "data", "input") if c in summary.columns]
     rows = []
     for key, part in summary.groupby(keys, sort=False):
         base = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
@@ -1366,6 +1486,16 @@ def grekow_claims(summary: pd.DataFrame) -> pd.DataFrame:
         rows.append({**base, "claim": GREKOW_CLAIMS[1], "holds here": "yes" if arousal else "no",
                      "figures": "; ".join(f"{m}: A - V = {r2.loc[m, 'r2_arousal_mean'] - r2.loc[m, 'r2_valence_mean']:+.3f}"
                                           for m in r2.index)})
+    lstm = summary[summary["method"] == "lstm"]
+    for key, part in lstm.groupby(keys[:-1], sort=False):
+        by_input = part.set_index("input")[["r2_valence_mean", "r2_arousal_mean"]]
+        if not {"MFCC", "pretrained front"} <= set(by_input.index):
+            continue
+        gain = by_input.loc["pretrained front"] - by_input.loc["MFCC"]
+        base = dict(zip(keys[:-1], key if isinstance(key, tuple) else (key,)))
+        rows.append({**base, "input": "pretrained front vs MFCC", "claim": GREKOW_CLAIMS[2],
+                     "holds here": "yes" if bool((gain > 0).all()) else "no",
+                     "figures": f"LSTM R² gain: V {gain['r2_valence_mean']:+.3f}, A {gain['r2_arousal_mean']:+.3f}"})
     return pd.DataFrame(rows, columns=[*keys, "claim", "holds here", "figures"])
 
 
@@ -1384,6 +1514,9 @@ ORJESEK_LABELS = ("SIMULATION: the synthetic corpus's 2 Hz latent valence/arousa
 ORJESEK_METRICS = ("r2", "rmse", "pearson")
 """Metrics of the Orjesek records, per target and their means: computed over all the test clips'
 steps pooled (:func:`mer_core.evaluation.r2`, ``rmse``, ``pearson_r``)."""
+
+ORJESEK_METRIC_LABELS = (("r2", "R²"), ("rmse", "RMSE"), ("pearson", "r"))
+"""The ``metrics`` of :func:`va_summary` for the Orjesek records."""
 
 
 @dataclass
@@ -1528,33 +1661,6 @@ def orjesek_run(data: StepData, dataset: str, profile: str, seed: int = 0, *, me
                 rows.append((PAPER, name, features, dataset, os_["cv"], profile, split.fold, metric, value,
                              len(split.train), len(split.test), *stamp))
     return pd.DataFrame(rows, columns=RECORD_COLUMNS)
-
-
-def orjesek_summary(records: pd.DataFrame) -> pd.DataFrame:
-    """R², RMSE and Pearson r of valence and arousal per step, mean ± std over folds, one row per
-    source x dataset x method (the synthetic corpus marked as a simulation).
-
-    Used by: notebooks/du.ipynb.
-    """
-    keys = [c for c in ("source", "dataset", "method", "profile", "protocol") if c in records.columns]
-    rows = []
-    for key, part in records.groupby(keys, sort=False):
-        row = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
-        name = str(row.pop("dataset"))
-        row["data"] = DATASET_LABELS.get(name, name)
-        row["folds"] = int(part["fold"].nunique())
-        row["n_test clips"] = float(part["n_test"].median())
-        for metric, label in (("r2", "R²"), ("rmse", "RMSE"), ("pearson", "r")):
-            for target in TARGETS:
-                values = part.loc[part["metric"] == f"{metric}_{target}", "value"].to_numpy(dtype=float)
-                values = values[np.isfinite(values)]  # a constant prediction has no Pearson r
-                std = f"{np.std(values, ddof=1):.3f}" if len(values) > 1 else "n/a"
-                row[f"{label} {target}"] = f"{np.mean(values):.3f} ± {std}" if len(values) else "-"
-        rows.append(row)
-    columns = [c for c in ("source",) if c in keys] + ["data", "method", "profile", "protocol", "folds",
-                                                        "n_test clips"]
-    columns += [f"{label} {t}" for label in ("R²", "RMSE", "r") for t in TARGETS]
-    return pd.DataFrame(rows, columns=columns)
 
 
 EMOMUSIC_WINDOW_S = (15.0, 45.0)
