@@ -44,7 +44,9 @@ RESULT_FILES = {"louro_dl": ("louro_dl", "louro_dl_timing"),
                                "koh_dubnov_silhouettes", "koh_dubnov_tsne", "embedding_benchmark"),
                 "pandrea": ("pandrea", "pandrea_sincnet"),
                 "du": ("du", "du_datasets", "du_deam_parts", "du_shared_songs", "du_quadrants", "du_dynamic_spread",
-                       "du_deam_emomusic_agreement", "du_turkish_balance", "du_metrics", "du_lstm_check", "du_hizlisoy", "du_hizlisoy_cfs", "du_grekow", "du_orjesek", "du_orjesek_emomusic", "du_parisi")}
+                       "du_deam_emomusic_agreement", "du_turkish_balance", "du_metrics", "du_lstm_check",
+                       "du_hizlisoy", "du_hizlisoy_cfs", "du_hizlisoy_4q", "du_hizlisoy_4q_folds", "du_grekow",
+                       "du_orjesek", "du_orjesek_emomusic", "du_parisi")}
 """Result tables a chapter writes besides ``<chapter>.csv``."""
 
 

@@ -339,7 +339,9 @@ def test_models_and_pending_tables():
     pending = du.pending_table()
     assert list(pending.columns) == du.PENDING_COLUMNS
     assert {"Parisi et al.", "Orjesek et al."} <= set(pending["model"])
-    assert any("4Q audio pipeline" in w for w in pending["why not in this edition"])
+    hizlisoy = pending[pending["model"] == "Hizlisoy et al."]
+    assert not any("CNN features" in part for part in hizlisoy["part"])  # the whole system runs on 4Q now
+    assert any("IS13 ComParE alone" in why for why in hizlisoy["why not in this edition"])
 
 
 needs_musicnn = pytest.mark.skipif(not weights.musicnn_weights_present(),

@@ -73,7 +73,9 @@ TARGETS = ("valence", "arousal")
 PROFILES = {
     "smoke": {"cv": "holdout80-0-20x1",
               "hizlisoy": {"cv": "holdout80-0-20x1", "without_cfs": False,
-                           "cldnn": {"epochs": 5, "batch_size": 32}},
+                           "cldnn": {"epochs": 5, "batch_size": 32},
+                           "fourq": {"clips_per_class": 5, "cnn": {"channels": (8, 8, 16), "epochs": 2, "patience": 2,
+                                                                   "batch_size": 16}}},
               "grekow": {"cv": "holdout80-0-20x1", "clips_per_class": {"synthetic": 6, "4q": 4},
                          "lstm": {"hidden_size": 16, "epochs": 3, "patience": 2, "batch_size": 16}},
               "orjesek": {"cv": "2x1", "clips_per_class": 4, "sr": 8000,
@@ -81,7 +83,8 @@ PROFILES = {
               "parisi": {"cv": "holdout80-0-20x1", "clips_per_class": 5, "duration": 10.0,
                          "cnn": {"net_params": {"channels": (8, 16, 16, 16, 16)}, "epochs": 2, "batch_size": 8}}},
     "cpu": {"cv": "holdout80-0-20x10",
-            "hizlisoy": {"cv": "10x1", "without_cfs": True, "cldnn": {"epochs": 60, "batch_size": 32}},
+            "hizlisoy": {"cv": "10x1", "without_cfs": True, "cldnn": {"epochs": 60, "batch_size": 32},
+                         "fourq": {"clips_per_class": None, "cnn": {"epochs": 30, "patience": 5, "batch_size": 32}}},
             "grekow": {"cv": "10x1", "clips_per_class": {"synthetic": None, "4q": None},
                        "lstm": {"hidden_size": 32, "epochs": 100, "patience": 10, "batch_size": 32}},
             "orjesek": {"cv": "5x1", "clips_per_class": None, "sr": 8000,
@@ -91,7 +94,8 @@ PROFILES = {
                        "skip": "not run at the cpu profile: about 4 hours on 2 CPU cores (REPET-SIM on 900 clips, "
                                "then 5 folds x 2 inputs x 15 epochs); run it at the paper profile on a GPU"}},
     "paper": {"cv": "holdout80-0-20x20",
-              "hizlisoy": {"cv": "10x1", "without_cfs": True, "cldnn": {"epochs": 60, "batch_size": 32}},
+              "hizlisoy": {"cv": "10x1", "without_cfs": True, "cldnn": {"epochs": 60, "batch_size": 32},
+                           "fourq": {"clips_per_class": None, "cnn": {"epochs": 30, "patience": 5, "batch_size": 32}}},
               "grekow": {"cv": "10x1", "clips_per_class": {"synthetic": None, "4q": None},
                          "lstm": {"hidden_size": 32, "epochs": 100, "patience": 10, "batch_size": 32}},
               "orjesek": {"cv": "5x1", "clips_per_class": None, "sr": 8000,
@@ -104,12 +108,15 @@ PROFILES = {
 * ``cv``: the protocol of the TR-MUSIC baseline: 80/20 train/test, grouped (an excerpt and its
   exact copies stay together) and stratified by class, repeated with seeds ``seed*1000 + r``
   (1, 10 or 20 repetitions).
-* ``hizlisoy`` (:func:`hizlisoy_turkish`): the protocol (``10x1``: Hizlisoy et al.'s 10-fold
-  CV, grouped and stratified; smoke: one 80/20 split), whether every classifier also runs
-  without CFS (the paper's with/without comparison), and the CLDNN's training (Adam, batch 32;
-  the review gives no epochs: 60 here). The cpu profile (8 pipelines x 10 folds) took 49 s on one
-  thread of a 2-core AMD EPYC; paper is the same (the paper states nothing more that applies to
-  TR-MUSIC).
+* ``hizlisoy`` (:func:`hizlisoy_turkish`, :func:`hizlisoy_4q`): the protocol (``10x1``: Hizlisoy
+  et al.'s 10-fold CV, grouped and stratified; smoke: one 80/20 split), whether every classifier
+  also runs without CFS on TR-MUSIC (the paper's with/without comparison), the CLDNN's training
+  (Adam, batch 32; the review gives no epochs: 60 here) and, under ``fourq``, the 4Q clips per
+  quadrant (None: all 900; smoke: 5) and the piece CNN's training
+  (:class:`~mer_core.models.piece_cnn.PieceCNNFeatures`: at most 30 epochs, early stopping with
+  patience 5; smoke: 2 epochs of a narrower CNN). The cpu profile on TR-MUSIC (8 pipelines x 10
+  folds) took 49 s on one thread of a 2-core AMD EPYC; paper is the same as cpu (the paper states
+  nothing more that applies here).
 * ``grekow`` (:func:`grekow_segments`, :func:`grekow_run`): the protocol (grouped by song,
   stratified by quadrant; the review states none: 10-fold CV here; smoke: one 80/20 split), the
   clips per quadrant of each dataset (None: all; smoke: 6 synthetic and 4 4Q clips per quadrant)
@@ -615,7 +622,8 @@ def turkish_baseline(table: pd.DataFrame, profile: str, seed: int = 0, *, progre
 
 
 def baseline_summary(records: pd.DataFrame) -> pd.DataFrame:
-    """Mean ± std over splits of accuracy and macro F1, one row per source x dataset x profile x protocol.
+    """Mean ± std over splits of accuracy and macro F1, one row per source x dataset x features x method x
+    profile x protocol.
 
     Parameters
     ----------
@@ -626,13 +634,13 @@ def baseline_summary(records: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``source`` (when given), ``dataset``, ``method``, ``profile``, ``protocol``, ``splits``,
+        ``source`` (when given), ``dataset``, ``features``, ``method``, ``profile``, ``protocol``, ``splits``,
         ``n_test``, ``accuracy`` and ``f1_macro`` as ``"mean ± std"`` (3 decimals; std over
         splits, "n/a" for one split) and their means as floats (``accuracy_mean``, ``f1_macro_mean``).
 
     Used by: notebooks/du.ipynb.
     """
-    keys = [c for c in ("source", "dataset", "method", "profile", "protocol") if c in records.columns]
+    keys = [c for c in ("source", "dataset", "features", "method", "profile", "protocol") if c in records.columns]
     rows = []
     for key, part in records.groupby(keys, sort=False):
         row = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
@@ -1074,6 +1082,123 @@ def hizlisoy_summary(records: pd.DataFrame) -> pd.DataFrame:
     out.insert(out.columns.get_loc("classifier") + 1, "selection", np.where(cfs, "CFS", "none"))
     out["the review's figure"] = np.where(out["method"] == "cfs_cldnn", REVIEW_HIZLISOY_NOTE, "-")
     return out
+
+
+FEATURES_HIZLISOY_4Q = {"standard + CNN": "IS13 ComParE (openSMILE, 6373) + CNN features of 3 MFCC/log-mel pieces "
+                                          "(3 x 256)",
+                         "standard": "IS13 ComParE (openSMILE, 6373)"}
+"""``features`` of the 4Q records of :func:`hizlisoy_4q`: the paper's whole system (standard and CNN
+features, CFS over both) and the same without the CNN features (what they add)."""
+
+HIZLISOY_FOLD_COLUMNS = ["fold", "cnn_epochs", "cnn_best_epoch", "features", "n_candidates", "n_selected",
+                         "n_selected_cnn"]
+"""Columns of the per-fold table of :func:`hizlisoy_4q`."""
+
+
+def hizlisoy_4q_inputs(standard, pieces) -> tuple[np.ndarray, pd.DataFrame, int]:
+    """Join the standard features and the pieces of the clips both extracted.
+
+    Parameters
+    ----------
+    standard, pieces : FeatureSet
+        :func:`mer_core.features.extract` with ``is13_compare`` and ``mfcc_logmel_pieces``
+        (:class:`~mer_core.features.sequences.MFCCLogMelPieces`) on the same clips.
+
+    Returns
+    -------
+    X : ndarray of float32, shape (n, n_standard + pieces x frames x d)
+        One row per clip (the input of :class:`~mer_core.models.piece_cnn.PieceCNNFeatures`).
+    tracks : DataFrame
+        The clips, in the rows' order.
+    n_standard : int
+
+    Used by: notebooks/du.ipynb.
+    """
+    from .pandrea import aligned_features
+
+    arrays, tracks = aligned_features({"standard": standard, "pieces": pieces})
+    if not len(tracks):
+        raise ParameterError("no clip has both the standard features and the pieces")
+    n_standard = arrays["standard"].shape[1]
+    X = np.hstack([arrays["standard"], arrays["pieces"].reshape(len(tracks), -1)]).astype(np.float32)
+    return X, tracks, n_standard
+
+
+def hizlisoy_4q(X: np.ndarray, tracks: pd.DataFrame, n_standard: int, pieces_shape: tuple[int, int], profile: str,
+                seed: int = 0, *, methods=HIZLISOY_METHODS, progress: bool = False,
+                num_threads: int | None = 1) -> tuple[CVResult, pd.DataFrame]:
+    """Hizlisoy et al.'s whole system on 4Q: CNN features of three pieces + standard features, CFS,
+    then the CLDNN, kNN, SVM and random forest; and the same without the CNN features.
+
+    In each fold of the protocol (``hizlisoy`` ``cv``: 10 folds grouped by song and stratified by
+    quadrant; smoke: one 80/20 split), everything is learned from the training clips: the piece
+    CNN (:class:`~mer_core.models.piece_cnn.PieceCNNFeatures`, early stopping on 10 % of the
+    training songs), then CFS over the standard and CNN features (fitted once per fold and input,
+    shared by the four classifiers: the search is deterministic, so this equals refitting it in
+    each classifier's pipeline), then each classifier (:func:`hizlisoy_pipeline` without CFS).
+
+    Parameters
+    ----------
+    X, tracks, n_standard : see :func:`hizlisoy_4q_inputs`.
+    pieces_shape : (int, int)
+        Pieces per clip and frames per piece of ``X``'s piece columns.
+    profile : str
+        :data:`PROFILES` ``[profile]["hizlisoy"]``: ``cv``, ``cldnn`` and ``fourq["cnn"]``.
+    seed : int
+        Seed of the folds (``seed*1000``), the CNN and the classifiers.
+    methods : sequence of str
+        A subset of :data:`HIZLISOY_METHODS`.
+    num_threads : int or None
+        Torch threads of the CNN and the CLDNN.
+
+    Returns
+    -------
+    result : CVResult
+        Records (``method`` ``cfs_<name>``, ``features`` a value of :data:`FEATURES_HIZLISOY_4Q`,
+        ``dataset`` ``4q``) and test predictions with ``method`` and ``features`` columns.
+    folds : DataFrame
+        :data:`HIZLISOY_FOLD_COLUMNS`: per fold, the CNN's epochs run and kept, and per input the
+        candidate features, the CFS subset and how many of it are CNN features.
+
+    Used by: notebooks/du.ipynb.
+    """
+    from ..evaluation import RECORD_COLUMNS, classification_metrics
+    from ..models.cfs import CFS
+    from ..models.piece_cnn import PieceCNNFeatures
+    from ..progress import progress as progress_bar
+    from ..provenance import code_version, created, machine
+
+    hs = settings(profile)["hizlisoy"]
+    unknown = set(methods) - set(HIZLISOY_METHODS)
+    if unknown:
+        raise ParameterError(f"unknown methods {sorted(unknown)}; choose from {HIZLISOY_METHODS}")
+    y, groups = tracks["quadrant"].to_numpy(), tracks["group"].to_numpy()
+    labels = np.unique(y)
+    splits = make_splits(y, hs["cv"], groups=groups, seed=seed)
+    stamp = (code_version(), machine(), created())
+    rows, predictions, folds = [], [], []
+    for split in progress_bar(splits, desc="hizlisoy 4q", disable=not progress):
+        cnn = PieceCNNFeatures(n_standard, *pieces_shape, **hs["fourq"]["cnn"], random_state=seed,
+                               num_threads=num_threads)
+        cnn.fit(X[split.train], y[split.train], groups=groups[split.train])
+        Z_train, Z_test = cnn.transform(X[split.train]), cnn.transform(X[split.test])
+        for key, title in FEATURES_HIZLISOY_4Q.items():
+            width = Z_train.shape[1] if key == "standard + CNN" else n_standard
+            cfs = CFS(correlation=hs.get("correlation", "pearson")).fit(Z_train[:, :width], y[split.train])
+            A, B = cfs.transform(Z_train[:, :width]), cfs.transform(Z_test[:, :width])
+            folds.append((split.fold, cnn.n_epochs_, cnn.best_epoch_, title, width, int(cfs.support_.sum()),
+                          int(cfs.support_[n_standard:].sum())))
+            for method in methods:
+                name = hizlisoy_method_name(method)
+                model = hizlisoy_pipeline(method, hs, seed, cfs=False, num_threads=num_threads).fit(A, y[split.train])
+                y_pred = model.predict(B)
+                for metric, value in classification_metrics(y[split.test], y_pred, labels=labels).items():
+                    rows.append((PAPER, name, title, "4q", hs["cv"], profile, split.fold, metric, value,
+                                 len(split.train), len(split.test), *stamp))
+                predictions.append(pd.DataFrame({"fold": split.fold, "index": split.test, "y_true": y[split.test],
+                                                 "y_pred": y_pred, "method": name, "features": title}))
+    return (CVResult(pd.DataFrame(rows, columns=RECORD_COLUMNS), pd.concat(predictions, ignore_index=True)),
+            pd.DataFrame(folds, columns=HIZLISOY_FOLD_COLUMNS))
 
 
 # --- Grekow: an LSTM regressor of 6 s segments ---------------------------------------------------------
@@ -1852,8 +1977,9 @@ MODELS = (
      "what it needs": "audio with per-fragment arousal/valence (his 324 fragments of 6 s, or the DEAM / emoMusic "
                       "audio, which is not here); Marsyas- and Essentia-style features; a GPU helps",
      "here": "runs (section below): an LSTM on librosa MFCC sequences of 6 s segments against linear regression "
-             "and SVR, on the synthetic corpus (a simulation) and on 4Q with tag-derived labels; chroma, "
-             "Essentia features and the pretrained front are pending"},
+             "and SVR, and the same with a pretrained network in front (musicnn MTT window vectors, our choice), "
+             "on the synthetic corpus (a simulation) and on 4Q with tag-derived labels; chroma and Essentia "
+             "features are pending"},
     {"model": "Orjesek et al. (end-to-end, iterative reconstruction)", "review section": "3.3",
      "what it does": "dynamic arousal/valence from the raw waveform: a CNN front-end, iterative reconstruction, "
                      "a bidirectional GRU and a maxout output layer",
@@ -1868,8 +1994,10 @@ MODELS = (
                      "selection, by a convolutional LSTM deep network",
      "what it needs": "the TEM audio (124 excerpts; TR-MUSIC's audio is not public either); the three feature "
                       "extractors; CFS",
-     "here": "runs (section below): the standard-features path, CFS then a CLDNN against kNN, SVM and random "
-             "forest, on TR-MUSIC's 50 MIRtoolbox features; the CNN-feature path is pending"},
+     "here": "runs (section below): CFS then a CLDNN against kNN, SVM and random forest, on TR-MUSIC's 50 "
+             "MIRtoolbox features (standard-features path), and the whole system on the 4Q audio: CNN features "
+             "of three MFCC/log-mel pieces (3 x 256) with the IS13 ComParE features (openSMILE), CFS, the same "
+             "four classifiers"},
 )
 """The review's four models: what each does and needs, and what of it runs here (the review
 reports their results, not ours)."""
@@ -1898,14 +2026,15 @@ PENDING = (
      "DEAM's audio (1802 songs with 2 Hz valence/arousal); the paper's text for the IR layer and the layer sizes; "
      "a GPU for training",
      "DEAM's audio is not here and only 10 emoMusic clips are; the paper is not available here"),
-    ("Hizlisoy et al.", "CNN features: a 1-D CNN on MFCC and log-mel energies of three equal pieces of each "
-     "clip (3 x 256 = 768 values each), combined with the standard features",
-     "clip audio with emotion labels (TEM is not available and TR-MUSIC's audio is not public: the 4Q audio "
-     "would stand in)", "needs the 4Q audio pipeline for this model; later edition"),
+    ("Hizlisoy et al.", "the whole system on TEM or any Turkish audio (the section above runs it on 4Q)",
+     "clip audio of Turkish music with emotion labels", "TEM is not available and TR-MUSIC's audio is not "
+     "public"),
     ("Hizlisoy et al.", "the 7368 standard features (MIRtoolbox, openSMILE, jAudio)",
-     "the audio and the three extractors", "only TR-MUSIC's 50 published MIRtoolbox features are here"),
-    ("Grekow", "chroma and Essentia higher-level features; the pretrained model in front of the RNN",
-     "Marsyas / Essentia extractors; a model pretrained on another dataset", "later edition"),
+     "the audio and the three extractors", "MIRtoolbox (MATLAB) and jAudio (Java) do not run here: on 4Q the "
+     "standard features are openSMILE's IS13 ComParE alone, on TR-MUSIC its 50 published MIRtoolbox features"),
+    ("Grekow", "chroma and Essentia higher-level features; Grekow's own pretrained model in front of the RNN",
+     "Marsyas / Essentia extractors; the model Grekow pretrained (the review does not name it)",
+     "later edition for the features; the section above uses musicnn MTT as the front, our choice"),
 )
 """What of the review's models does not run in this edition, and why."""
 

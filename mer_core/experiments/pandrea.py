@@ -245,8 +245,12 @@ def best_k_pipeline(name: str, random_state: int = 0, k: int = BEST_K):
                      ("model", make_classifier(name, random_state=random_state))])
 
 
-def _aligned(sets: dict) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
-    """The feature matrices of ``sets`` restricted to the clips every set extracted, in one order."""
+def aligned_features(sets: dict) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+    """The feature arrays of ``sets`` (name -> FeatureSet) restricted to the clips every set
+    extracted, in one order, with those clips' Tracks rows.
+
+    Used by: :func:`fourq_baseline`, :func:`mer_core.experiments.du.hizlisoy_4q_inputs`.
+    """
     common = None
     for fs in sets.values():
         ids = set(fs.tracks["track_id"])
@@ -284,7 +288,7 @@ def fourq_baseline(sets: dict, profile: str, seed: int = 0, *, n_jobs: int = 1,
     Used by: notebooks/pandrea.ipynb.
     """
     settings = PROFILES[check_profile(profile)]
-    X, tracks = _aligned(sets)
+    X, tracks = aligned_features(sets)
     X["best50"] = np.hstack([X["is13_compare"], X["essentia_lowlevel"]])
     y, groups = tracks["quadrant"].to_numpy(), tracks["group"].to_numpy()
     records, predictions = [], []

@@ -1,4 +1,5 @@
-"""Sequences of frame features per fixed-length segment: the input of a recurrent regressor.
+"""Sequences of frame features per fixed-length segment: the input of a recurrent regressor, or of a
+1-D CNN that turns each piece of a clip into features (:class:`MFCCLogMelPieces`).
 
 Grekow (2021) cuts music into 6 s fragments and feeds a recurrent network with the features of
 short, possibly overlapping windows of each fragment. :class:`MFCCSequence` does this with
@@ -103,5 +104,72 @@ class MFCCSequence(Extractor):
         return steps.reshape(n_seg, self.n_steps, self.dim).astype(np.float32)
 
 
-EXTRACTORS = {"mfcc_sequence": MFCCSequence}
+class MFCCLogMelPieces(Extractor):
+    """MFCC and log-mel frames of a clip's three equal pieces: the input of Hizlisoy et al.'s CNN features.
+
+    Hizlisoy et al. (2021) divide each 30 s excerpt into three pieces of equal length, compute MFCCs
+    and log-mel filterbank energies of each, and let a 1-D CNN turn each piece into 256 values (the
+    three joined: 768). This extractor gives the CNN's input: the clip is cut or zero-padded to
+    ``clip_s`` seconds, the features are computed over the whole of it (frames centred, librosa's
+    defaults) and the frames are dealt into ``n_pieces`` consecutive pieces of equal length (a last
+    frame that does not fill a piece is dropped).
+
+    Parameters
+    ----------
+    sr : int
+        Analysis sample rate (22.05 kHz).
+    clip_s : float
+        Seconds of each clip used (30: a 4Q clip).
+    n_pieces : int
+        Equal pieces (3, as the paper).
+    n_mfcc, n_mels : int
+        MFCCs (20, from librosa's 128-band mel spectrogram) and log-mel bands (40, in dB).
+    n_fft, hop_length : int
+        Frame and hop in samples (2048 = 93 ms and 1024 = 46 ms at 22.05 kHz: 215 frames per 10 s piece).
+
+    Returns (``__call__``)
+    ----------------------
+    ndarray of shape (n_pieces, frames_per_piece, n_mfcc + n_mels)
+        MFCCs first, then log-mel bands.
+
+    Used by: :func:`mer_core.experiments.du.hizlisoy_4q_features` (notebooks/du.ipynb, Hizlisoy et al.).
+    """
+
+    name = "mfcc_logmel_pieces"
+    version = "1"
+
+    def __init__(self, sr: int = 22050, clip_s: float = 30.0, n_pieces: int = 3, n_mfcc: int = 20, n_mels: int = 40,
+                 n_fft: int = 2048, hop_length: int = 1024):
+        if min(sr, n_pieces, n_mfcc, n_mels, n_fft, hop_length) <= 0 or clip_s <= 0:
+            raise ParameterError("MFCCLogMelPieces parameters must be positive")
+        self.sr, self.clip_s, self.n_pieces = int(sr), float(clip_s), int(n_pieces)
+        self.n_mfcc, self.n_mels, self.n_fft, self.hop_length = int(n_mfcc), int(n_mels), int(n_fft), int(hop_length)
+        if self.frames_per_piece < 1:
+            raise ParameterError(f"a piece of {clip_s / n_pieces} s holds no frame of {hop_length} samples")
+
+    @property
+    def frames_per_piece(self) -> int:
+        """Frames in each piece."""
+        n_frames = 1 + int(round(self.clip_s * self.sr)) // self.hop_length
+        return n_frames // self.n_pieces
+
+    @property
+    def dim(self) -> int:
+        """Features per frame."""
+        return self.n_mfcc + self.n_mels
+
+    def __call__(self, y: np.ndarray, sr: int) -> np.ndarray:
+        if sr != self.sr:
+            raise ParameterError(f"MFCCLogMelPieces expects audio at {self.sr} Hz, got {sr}")
+        n = int(round(self.clip_s * sr))
+        y = y[:n] if len(y) >= n else np.pad(y, (0, n - len(y)))
+        mfcc = librosa.feature.mfcc(y=y, sr=sr, n_mfcc=self.n_mfcc, n_fft=self.n_fft, hop_length=self.hop_length)
+        mel = librosa.feature.melspectrogram(y=y, sr=sr, n_fft=self.n_fft, hop_length=self.hop_length,
+                                             n_mels=self.n_mels)
+        frames = np.concatenate([mfcc, librosa.power_to_db(mel, ref=1.0, top_db=None)]).T
+        used = self.n_pieces * self.frames_per_piece
+        return frames[:used].reshape(self.n_pieces, self.frames_per_piece, self.dim).astype(np.float32)
+
+
+EXTRACTORS = {"mfcc_sequence": MFCCSequence, "mfcc_logmel_pieces": MFCCLogMelPieces}
 """Zero-argument factories of this module's extractors (the registry's convention)."""
