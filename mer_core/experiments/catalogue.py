@@ -52,15 +52,17 @@ EXPERIMENTS = (
                "(RBF SVM), metrics eqs. 1-5 beside scikit-learn / SciPy, LSTM eqs. 6-9", "du", methods=("rbf_svm",)),
     Experiment("Du", "Hizlisoy et al., standard-features path: CFS + CLDNN against kNN, SVM and random forest "
                "(TR-MUSIC's features)", "du_hizlisoy"),
-    Experiment("Du", "Grekow: LSTM on 6-s MFCC sequences against linear regression and SVR (4Q tag-derived "
-               "valence/arousal; synthetic)", "du_grekow"),
+    Experiment("Du", "Hizlisoy et al., whole system on 4Q audio: piece-CNN features (3 x 256) + IS13 ComParE, CFS, "
+               "CLDNN / kNN / SVM / random forest, with and without the CNN features", "du_hizlisoy_4q"),
+    Experiment("Du", "Grekow: LSTM on 6-s segments (MFCC sequences; pretrained musicnn front) against linear "
+               "regression and SVR (4Q tag-derived valence/arousal; synthetic)", "du_grekow"),
     Experiment("Du", "Orjesek et al.: raw audio to 2 Hz valence/arousal, with and without iterative "
                "reconstruction (synthetic 2 Hz labels: simulation)", "du_orjesek"),
     Experiment("Du", "Parisi et al., audio branch: CNN on log-mels of the full mix vs REPET-SIM vocals (4Q)",
                "du_parisi", pending="not run at the cpu profile: about 4 hours on 2 cores (smoke checks the "
                                     "pipeline); a GPU run at the paper profile"),
-    Experiment("Du", "Parisi et al.'s lyrics branch, Hizlisoy et al.'s CNN-feature path, Orjesek et al. on real 2 Hz "
-               "data", pending="pending: lyrics and DEAM audio not obtainable; Hizlisoy's CNN path in a later edition"),
+    Experiment("Du", "Parisi et al.'s lyrics branch, Orjesek et al. on real 2 Hz data, Hizlisoy et al. on TEM",
+               pending="not reproducible: the lyrics dataset, DEAM's audio and TEM are not obtainable"),
 )
 """The experiments of the five papers in the order of the book."""
 
