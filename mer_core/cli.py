@@ -210,12 +210,21 @@ def book(profile: str = typer.Option("cpu", help="Run profile: smoke, cpu or pap
          publish: bool = typer.Option(False, "--publish", help="Copy the run into book/, the published edition "
                                       "(refused for smoke and for chapters whose datasets are not complete)."),
          param: Optional[list[str]] = typer.Option(None, help="Another notebook parameter, NAME=VALUE (VALUE read "
-                                                   "as JSON, else as text), e.g. train_sincnet=false (repeatable).")):
+                                                   "as JSON, else as text), e.g. train_sincnet=false (repeatable)."),
+         scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address (tcp://host:8786): every "
+                                                 "cross-validation fold runs on its workers (default: "
+                                                 "$MER_DASK_SCHEDULER; unset: on this machine).")):
     """Execute the notebooks into the build folder and build the HTML book; never touches book/ unless --publish."""
     from . import book as bk
+    from . import cluster
     from .datasets import status
 
     config.check_profile(profile)
+    if scheduler:
+        os.environ[cluster.SCHEDULER_ENV] = scheduler  # the notebooks' kernels inherit it
+    if cluster.scheduler_address():
+        cluster.client(cluster.scheduler_address())  # a one-line error now rather than in every notebook
+        typer.echo(f"[book] folds run on the Dask cluster at {cluster.scheduler_address()}")
     parameters = _notebook_parameters(param or [])
     build_dir = build_dir.resolve()
     search_path = os.pathsep.join(str(d) for d in config.data_dirs(data_dir))
