@@ -131,6 +131,60 @@ def features_benchmark(dataset: str = typer.Option("4q", help="Dataset: syntheti
     typer.echo(table.drop(columns=["machine"], errors="ignore").to_string(index=False))
 
 
+@app.command("train-benchmark")
+def train_benchmark(profile: str = typer.Option("cpu", help="Louro profile of the timed rows (their widths, "
+                                                "input pooling and batch size)."),
+                    row: Optional[list[str]] = typer.Option(None, help="Louro Table 1 rows to time on one fold "
+                                                            "(repeatable; default: DL Baseline)."),
+                    epochs: int = typer.Option(1, help="Epochs of each timed row (its fold is cut short)."),
+                    threads: int = typer.Option(2, help="Torch threads (set explicitly)."),
+                    steps: int = typer.Option(3, help="Timed training steps per network."),
+                    data_dir: Optional[Path] = typer.Option(None, help="Data directory or search path."),
+                    out: Optional[Path] = typer.Option(None, help="Folder of the two CSVs (default: the run's "
+                                                       "results folder, never book/).")):
+    """FLOP per step and GFLOP/s of Louro et al.'s networks (narrow and published widths, pooled and full
+    input), and the share of a real row's wall time spent inside forward/backward."""
+    import time
+
+    import pandas as pd
+    import torch
+
+    from . import benchmark
+    from .datasets import fourq
+    from .evaluation import make_splits
+    from .experiments import louro_dl
+    from .provenance import machine
+
+    config.check_profile(profile)
+    out = out or config.results_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    table = benchmark.training(num_threads=threads, steps=steps)
+    table.to_csv(out / "train_benchmark.csv", index=False)
+    typer.echo(table.drop(columns=["machine", "date"]).to_string(index=False))
+    torch.set_num_threads(threads)
+    tracks = louro_dl.select_clips(fourq.load(config.locate(fourq.DIRNAME, data_dir)), profile)
+    data = louro_dl.LouroData.prepare(tracks, fourq.load_top100(config.locate(fourq.FEATURES_DIRNAME, data_dir)),
+                                      profile)
+    split = make_splits(data.y, data.settings["cv"], groups=data.tracks["group"].to_numpy())[0]
+    timed = []
+    for name in row or ["DL Baseline"]:
+        t0 = time.perf_counter()
+        estimator, X, _ = louro_dl.build_row(name, data)
+        inputs_s = time.perf_counter() - t0
+        estimator.set_params(**{k: epochs for k in estimator.get_params() if k == "epochs" or k.endswith("__epochs")})
+
+        def fit_and_predict(model=estimator, X=X):
+            model.fit(X[split.train], data.y[split.train]).predict(X[split.test])
+
+        timed.append({"row": name, "profile": profile, "epochs": epochs, "n_train": len(split.train),
+                      "n_test": len(split.test), "inputs_s": round(inputs_s, 2), **benchmark.time_inside_network(fit_and_predict),
+                      "torch_threads": torch.get_num_threads(), "machine": machine(),
+                      "date": time.strftime("%Y-%m-%d")})
+    rows_table = pd.DataFrame(timed)
+    rows_table.to_csv(out / "train_benchmark_rows.csv", index=False)
+    typer.echo(rows_table.drop(columns=["machine", "date"]).to_string(index=False))
+
+
 @weights_app.command("fetch")
 def weights_fetch():
     """Fetch the pretrained weights shipped in PyPI wheels (musicnn, aisfx) into the weights directory."""
