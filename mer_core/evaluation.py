@@ -341,9 +341,32 @@ def _fit(estimator, X, y, split: Split):
     return model.fit(X[split.train], y[split.train])
 
 
+def training_metrics(model) -> dict[str, float]:
+    """How a fitted network trained in one fold: ``epochs_run`` and, for a classifier, ``last_train_acc``
+    (the accuracy on the training batches of its last epoch; Louro et al. stop at 0.9).
+
+    Read from the ``history_`` (one record per epoch) of ``model``, of the last step of a
+    pipeline, or of the estimator a wrapper trained (``estimator_``, ``classifier_``); empty
+    for a model without one (e.g. an SVM).
+
+    Used by: :func:`cross_validate`, :func:`cross_validate_regression` (extra records per fold).
+    """
+    steps = getattr(model, "steps", None)
+    for candidate in (model, steps[-1][1] if steps else None, getattr(model, "estimator_", None),
+                      getattr(model, "classifier_", None)):
+        history = getattr(candidate, "history_", None)
+        if history:
+            out = {"epochs_run": float(len(history))}
+            if "train_acc" in history[-1]:
+                out["last_train_acc"] = float(history[-1]["train_acc"])
+            return out
+    return {}
+
+
 def _run_fold(estimator, X, y, split: Split, score):
-    y_pred = np.asarray(_fit(estimator, X, y, split).predict(X[split.test]))
-    return split, y_pred, score(y[split.test], y_pred)
+    model = _fit(estimator, X, y, split)
+    y_pred = np.asarray(model.predict(X[split.test]))
+    return split, y_pred, {**score(y[split.test], y_pred), **training_metrics(model)}
 
 
 def _run_protocol(estimator, X, y, splits: list[Split], score, prediction_columns, *, n_jobs: int,
@@ -406,6 +429,8 @@ def cross_validate(estimator, X, y, *, groups=None, cv: str = "10x10", seed: int
     Returns
     -------
     CVResult
+        Per fold, the metrics of :func:`classification_metrics`, plus :func:`training_metrics`
+        (``epochs_run``, ``last_train_acc``) for a network that keeps a training history.
 
     Used by: every classification notebook of the book, ``mer evaluate --label``.
     """

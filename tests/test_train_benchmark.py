@@ -48,3 +48,22 @@ def test_training_table_measures_each_network(net):
     assert row["network"] == net and row["width"] == "narrow" and row["torch_threads"] == 1
     assert row["gflop_per_step"] > 0 and row["step_s"] > 0
     assert row["gflop_per_s"] == pytest.approx(row["gflop_per_step"] / row["step_s"], rel=0.05, abs=0.1)
+
+
+def test_cross_validate_records_the_epochs_each_fold_ran(torch_one_thread):
+    from sklearn.svm import SVC
+
+    from mer_core.evaluation import cross_validate
+
+    X = np.random.default_rng(0).normal(size=(24, 8, 16)).astype(np.float32)
+    y = np.repeat(["a", "b"], 12)
+    X[y == "b", :4] += 3.0
+    net = TorchClassifier("cnn_baseline", {"channels": (4, 4, 4, 4, 4)}, epochs=6, batch_size=8, stop_train_acc=0.9,
+                          random_state=0, num_threads=1)
+    rec = cross_validate(net, X, y, cv="2x1", seed=0, progress=False).records.pivot(index="fold", columns="metric",
+                                                                                    values="value")
+    assert ((rec["epochs_run"] >= 1) & (rec["epochs_run"] <= 6)).all()
+    stopped = rec["epochs_run"] < 6  # a fold that stopped early reached Louro et al.'s 90 % first
+    assert (rec.loc[stopped, "last_train_acc"] >= 0.9).all()
+    plain = cross_validate(SVC(), X.reshape(24, -1), y, cv="2x1", seed=0, progress=False).records
+    assert not {"epochs_run", "last_train_acc"} & set(plain["metric"])  # no history, no extra records
