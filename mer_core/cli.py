@@ -139,6 +139,8 @@ def train_benchmark(profile: str = typer.Option("cpu", help="Louro profile of th
                     epochs: int = typer.Option(1, help="Epochs of each timed row (its fold is cut short)."),
                     threads: int = typer.Option(2, help="Torch threads (set explicitly)."),
                     steps: int = typer.Option(3, help="Timed training steps per network."),
+                    part: str = typer.Option("both", help="networks (random batches, no data), rows (one fold "
+                                             "of each --row on the 4Q data) or both."),
                     data_dir: Optional[Path] = typer.Option(None, help="Data directory or search path."),
                     out: Optional[Path] = typer.Option(None, help="Folder of the two CSVs (default: the run's "
                                                        "results folder, never book/).")):
@@ -158,9 +160,14 @@ def train_benchmark(profile: str = typer.Option("cpu", help="Louro profile of th
     config.check_profile(profile)
     out = out or config.results_dir()
     out.mkdir(parents=True, exist_ok=True)
-    table = benchmark.training(num_threads=threads, steps=steps)
-    table.to_csv(out / "train_benchmark.csv", index=False)
-    typer.echo(table.drop(columns=["machine", "date"]).to_string(index=False))
+    if part not in ("networks", "rows", "both"):
+        raise ParameterError(f"--part must be networks, rows or both, got {part!r}")
+    if part != "rows":
+        table = benchmark.training(num_threads=threads, steps=steps)
+        table.to_csv(out / "train_benchmark.csv", index=False)
+        typer.echo(table.drop(columns=["machine", "date"]).to_string(index=False))
+    if part == "networks":
+        return
     torch.set_num_threads(threads)
     tracks = louro_dl.select_clips(fourq.load(config.locate(fourq.DIRNAME, data_dir)), profile)
     data = louro_dl.LouroData.prepare(tracks, fourq.load_top100(config.locate(fourq.FEATURES_DIRNAME, data_dir)),
@@ -176,9 +183,12 @@ def train_benchmark(profile: str = typer.Option("cpu", help="Louro profile of th
         def fit_and_predict(model=estimator, X=X):
             model.fit(X[split.train], data.y[split.train]).predict(X[split.test])
 
+        load_before = os.getloadavg()[0]
         timed.append({"row": name, "profile": profile, "epochs": epochs, "n_train": len(split.train),
-                      "n_test": len(split.test), "inputs_s": round(inputs_s, 2), **benchmark.time_inside_network(fit_and_predict),
+                      "n_test": len(split.test), "inputs_s": round(inputs_s, 2),
+                      **benchmark.time_inside_network(fit_and_predict),
                       "torch_threads": torch.get_num_threads(), "machine": machine(),
+                      "load_avg_1min": round(max(load_before, os.getloadavg()[0]), 1),
                       "date": time.strftime("%Y-%m-%d")})
     rows_table = pd.DataFrame(timed)
     rows_table.to_csv(out / "train_benchmark_rows.csv", index=False)
