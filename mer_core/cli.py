@@ -300,19 +300,23 @@ def book(profile: str = typer.Option("cpu", help="Run profile: smoke, cpu or pap
             typer.echo(f"[book] not publishing {name}: dataset {why}", err=True)
         if not chapters:
             raise bk.PublishRefused("no chapter can be published from this machine's datasets")
-    # the intro reads every chapter's records, so it runs after them (when publishing: after they are copied)
-    papers = [n for n in chapters if n != "intro"]
+    # the comparison and the intro read every chapter's records, so they run after them (when
+    # publishing: after they are copied)
+    papers = [n for n in chapters if n not in bk.READ_THE_EDITION]
     failures = bk.execute_notebooks(profile=profile, data_dir=search_path, seed=seed, only=papers,
                                     build_dir=build_dir, parameters=parameters) if papers else []
     if publish:
         done = [n for n in papers if n not in failures]
         for path in bk.publish(profile, done, build_dir):
             typer.echo(f"[book] published {path.relative_to(config.project_root())}")
-    if "intro" in chapters:
-        failures += bk.execute_notebooks(profile=profile, data_dir=search_path, seed=seed, only=["intro"],
-                                         build_dir=build_dir, published_only=publish)
-        if publish and "intro" not in failures:
-            bk.publish(profile, ["intro"], build_dir)
+    readers = [n for n in bk.READ_THE_EDITION if n in chapters]
+    if readers:
+        failed = bk.execute_notebooks(profile=profile, data_dir=search_path, seed=seed, only=readers,
+                                      build_dir=build_dir, published_only=publish)
+        failures += failed
+        if publish:
+            for path in bk.publish(profile, [n for n in readers if n not in failed], build_dir):
+                typer.echo(f"[book] published {path.relative_to(config.project_root())}")
     if failures:
         _fail(f"{len(failures)} notebook(s) failed: {', '.join(failures)}")
     if build:
