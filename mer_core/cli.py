@@ -131,6 +131,51 @@ def features_benchmark(dataset: str = typer.Option("4q", help="Dataset: syntheti
     typer.echo(table.drop(columns=["machine"], errors="ignore").to_string(index=False))
 
 
+@app.command("train")
+def train(name: str = typer.Argument("musicnn_msd_rf", help="Model to train (see mer_core.predict.MODELS)."),
+          data_dir: Optional[Path] = typer.Option(None, help="Data directory or search path (4Q and Warriner)."),
+          seed: int = typer.Option(0)):
+    """Cross-validate, then fit on all of 4Q, a model of quadrants and valence/arousal; store it in the cache."""
+    from . import predict
+
+    model = predict.train(name, data_dir=data_dir, seed=seed)
+    path = predict.save(model)
+    typer.echo(f"saved {path}")
+    typer.echo(json.dumps(model.provenance, indent=1))
+
+
+@app.command("predict")
+def predict_command(files: list[Path] = typer.Argument(..., help="Audio files (wav, flac, ogg, mp3, ...)."),
+                    model: str = typer.Option("musicnn_msd_rf", help="A model `mer train` stored."),
+                    timeline: bool = typer.Option(False, "--timeline", help="Also one estimate per window (3 s)."),
+                    as_json: bool = typer.Option(False, "--json", help="One JSON object per file.")):
+    """Quadrant probabilities and valence/arousal (1-9) of each file; a file that cannot be decoded is
+    reported on one line and the others go on (exit code 1 if any failed)."""
+    from . import predict
+    from .errors import AudioError
+
+    fitted = predict.load(model)
+    failed = 0
+    for path in files:
+        try:
+            result = predict.predict_file(fitted, path, timeline=timeline)
+        except (AudioError, OSError) as err:
+            failed += 1
+            typer.secho(f"error: {path}: {getattr(err, 'reason', err)}", fg=typer.colors.RED, err=True)
+            continue
+        if as_json:
+            typer.echo(json.dumps({**result, "model": model}))
+            continue
+        probs = ", ".join(f"{k[2:]} {v:.2f}" for k, v in result.items() if k.startswith("p_"))
+        typer.echo(f"{path}: {result['quadrant']} ({probs}); valence {result['valence']:.2f}, arousal "
+                   f"{result['arousal']:.2f} (1-9); {result['duration_s']:.1f} s of audio in {result['seconds']:.2f} s")
+        for w in result.get("windows", []):
+            typer.echo(f"  {w['start_s']:6.2f}-{w['end_s']:6.2f} s  {w['quadrant']}  valence {w['valence']:.2f}  "
+                       f"arousal {w['arousal']:.2f}")
+    if failed:
+        raise typer.Exit(code=1)
+
+
 @app.command("train-benchmark")
 def train_benchmark(profile: str = typer.Option("cpu", help="Louro profile of the timed rows (their widths, "
                                                 "input pooling and batch size)."),
