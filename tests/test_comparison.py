@@ -64,3 +64,25 @@ def test_forest_plot_draws_each_row_best_on_top(edition):
 def test_an_edition_without_records_is_a_clear_error(tmp_path):
     with pytest.raises(ParameterError, match="no record table"):
         comparison.published_records(tmp_path)
+
+
+def test_claim_ledger_gives_a_verdict_or_says_why_not(edition, monkeypatch):
+    from mer_core import results
+
+    monkeypatch.setattr(results, "published", lambda name: None)  # no Grekow records in this edition
+    extra = pd.concat([records("Louro et al.", "SVM Baseline", "top-100", "4q", [0.70, 0.72]),
+                       records("Louro et al.", "Hybrid Augmented", "log-mel", "4q", [0.60, 0.62]),
+                       records("Louro et al.", "Baseline + TFM", "log-mel", "4q", [0.40, 0.42])])
+    table = comparison.overview(pd.concat([comparison.published_records(edition), extra.assign(table="x")]))
+    ledger = comparison.claim_ledger(table)
+    assert list(ledger.columns) == comparison.LEDGER_COLUMNS
+    ledger = ledger.set_index("claim")
+    svm = ledger.loc["the SVM baseline beats every deep model on 4Q"]
+    assert svm["verdict"] == "holds" and svm["ours"].startswith("SVM Baseline 0.710 vs Hybrid Augmented 0.610")
+    assert ledger.loc["the hybrid is the best deep model", "verdict"] == "holds"
+    assert ledger.loc["Baseline + TFM improves the DL baseline", "verdict"] == "does not hold"  # 0.41 < 0.49
+    assert ledger.loc["Baseline + SB improves the DL baseline", "verdict"].startswith("cannot test here")
+    mlp = ledger.loc["the MLP on IS13 ComParE beats SincNet on 4Q"]
+    assert mlp["verdict"] == "holds" and "0.620 vs SincNet 0.510" in mlp["ours"] and mlp["the paper"] == "F 0.63 vs 0.52"
+    assert ledger.loc["L3-Net beats VGGish, and its 6144-value embedding beats its 512-value one",
+                      "verdict"].startswith("cannot test here: OpenL3")

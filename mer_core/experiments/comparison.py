@@ -197,3 +197,157 @@ def forest_plot(table: pd.DataFrame, dataset: str, metric: str, *, ax=None, max_
     ax.set_title(DATASET_TITLES.get(dataset, dataset) + (f" (best {len(shown)} of {len(part)})" if left else ""))
     ax.grid(axis="x", alpha=0.3)
     return ax
+
+
+# --- the claim ledger -------------------------------------------------------------------------------
+
+LEDGER_COLUMNS = ["paper", "claim", "the paper", "ours", "data and profile", "verdict"]
+"""Columns of :func:`claim_ledger`. ``verdict``: ``holds``, ``does not hold`` or ``cannot test here: <why>``."""
+
+HOLDS, FAILS = "holds", "does not hold"
+
+
+def _rows(table, paper=None, dataset="4q", metric="f1_macro", method=None, features=None):
+    part = table[(table["dataset"] == dataset) & (table["metric"] == metric)]
+    if paper is not None:
+        part = part[part["paper"] == paper]
+    if method is not None:
+        part = part[part["method"].isin([method] if isinstance(method, str) else method)]
+    if features is not None:
+        part = part[part["features"] == features]
+    return part
+
+
+def _where(part) -> str:
+    profiles = ", ".join(sorted(set(part["profile"].astype(str))))
+    protocols = ", ".join(sorted(set(part["protocol"].astype(str))))
+    return f"{DATASET_TITLES.get(part['dataset'].iloc[0], part['dataset'].iloc[0])}; {protocols}; profile {profiles}"
+
+
+def _better(table, paper, a, b, *, dataset="4q", metric="f1_macro", text_a=None, text_b=None, **kw):
+    """Claim "method ``a`` beats method(s) ``b``": the best row of ``a`` against the best of ``b``."""
+    rows_a, rows_b = _rows(table, paper, dataset, metric, a, **kw), _rows(table, paper, dataset, metric, b, **kw)
+    if not len(rows_a) or not len(rows_b):
+        return "no row here", "", "cannot test here: no published row of " + (a if not len(rows_a) else str(b))
+    best_a, best_b = rows_a.loc[rows_a["mean"].idxmax()], rows_b.loc[rows_b["mean"].idxmax()]
+    ours = (f"{text_a or best_a['method']} {best_a['mean']:.3f} vs {text_b or best_b['method']} "
+            f"{best_b['mean']:.3f} ({metric})")
+    return ours, _where(pd.concat([rows_a, rows_b])), HOLDS if best_a["mean"] > best_b["mean"] else FAILS
+
+
+def claim_ledger(table: pd.DataFrame) -> pd.DataFrame:
+    """Each checkable claim of the five papers, the paper's figure, ours from the published records,
+    on which data and profile, and a verdict.
+
+    A claim is checked on the rows that stand for it (like-for-like rows; a substitute model never
+    stands for the paper's); "holds" compares means over folds and says nothing about significance
+    (the shared-protocol section is where paired tests belong). A claim this book cannot test says why.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`overview`.
+
+    Used by: notebooks/comparison.ipynb.
+    """
+    from . import du, koh_dubnov, louro, louro_dl, pandrea
+
+    paper_rows = [m for m in louro_dl.ROWS if m not in louro_dl.SUBSTITUTES and m in louro.TABLE1_ORIGINAL_4QAED]
+    deep = [m for m in paper_rows if m != "SVM Baseline"]
+    t1 = louro.TABLE1_ORIGINAL_4QAED
+    rows = []
+
+    def add(paper, claim, theirs, result):
+        ours, where, verdict = result
+        rows.append({"paper": paper, "claim": claim, "the paper": theirs, "ours": ours, "data and profile": where,
+                     "verdict": verdict})
+
+    best_deep = max(deep, key=t1.get)
+    add(louro.PAPER, "the SVM baseline beats every deep model on 4Q",
+        f"SVM {t1['SVM Baseline']:.2f} % vs best deep ({best_deep}) {t1[best_deep]:.2f} % macro F1",
+        _better(table, louro.PAPER, "SVM Baseline", deep))
+    hybrid = _rows(table, louro.PAPER, method=deep)
+    if len(hybrid) > 1 and "Hybrid Augmented" in set(hybrid["method"]):
+        first, second = hybrid.sort_values("mean", ascending=False).iloc[:2].to_dict("records")
+        result = (f"{first['method']} {first['mean']:.3f}, next {second['method']} {second['mean']:.3f} (macro F1)",
+                  _where(hybrid), HOLDS if first["method"] == "Hybrid Augmented" else FAILS)
+    else:
+        result = ("no row here", "", "cannot test here: no published Hybrid Augmented row")
+    add(louro.PAPER, "the hybrid is the best deep model", f"Hybrid Augmented {t1['Hybrid Augmented']:.2f} %, "
+        f"next {max((m for m in deep if m != 'Hybrid Augmented'), key=t1.get)}", result)
+    for aug in ("Baseline + TFM", "Baseline + SB", "Baseline + RG"):
+        add(louro.PAPER, f"{aug} improves the DL baseline", f"{t1[aug]:.2f} % vs {t1['DL Baseline']:.2f} %",
+            _better(table, louro.PAPER, aug, "DL Baseline"))
+
+    mlp = _rows(table, pandrea.PAPER, method="mlp", features=pandrea.PAPER_FEATURES["MLP"])
+    sinc = _rows(table, pandrea.PAPER, method="sincnet 4q -> 4q")
+    paper_4q = next(r for r in pandrea.TABLE1 if r.chain == "4Q / 4Q")
+    if len(mlp) and len(sinc):
+        result = (f"MLP (IS13) {mlp['mean'].iloc[0]:.3f} vs SincNet {sinc['mean'].iloc[0]:.3f} (macro F1)",
+                  _where(pd.concat([mlp, sinc])), HOLDS if mlp["mean"].iloc[0] > sinc["mean"].iloc[0] else FAILS)
+    else:
+        result = ("no row here", "", "cannot test here: the MLP or SincNet 4Q row is not published")
+    add(pandrea.PAPER, "the MLP on IS13 ComParE beats SincNet on 4Q",
+        f"F {paper_4q.mlp[3]:.2f} vs {paper_4q.sincnet[3]:.2f}", result)
+    chains = _rows(table, pandrea.PAPER)
+    chains = chains[chains["method"].str.match(r"sincnet \w+ -> \w+ -> 4q -> 4q$")]
+    tl = [r for r in pandrea.TABLE1 if r.chain.endswith("-4Q / 4Q")]
+    theirs = "; ".join(f"{r.chain.split(' /')[0]} F {r.sincnet[3]:.2f}" for r in tl) + \
+        f" vs within {paper_4q.sincnet[3]:.2f}"
+    if len(chains) and len(sinc):
+        best = chains.loc[chains["mean"].idxmax()]
+        result = (f"best chain ({best['method'].removeprefix('sincnet ').removesuffix(' -> 4q')}) {best['mean']:.3f} "
+                  f"vs within {sinc['mean'].iloc[0]:.3f}; the chains start on synthetic cultures (a simulation)",
+                  _where(pd.concat([chains, sinc])), HOLDS if best["mean"] > sinc["mean"].iloc[0] else FAILS)
+    else:
+        result = ("no row here", "", "cannot test here: no SincNet transfer chain ending on 4Q is published yet")
+    add(pandrea.PAPER, "a transfer chain ending on 4Q beats SincNet trained on 4Q alone", theirs, result)
+    add(pandrea.PAPER, "SincNet on Chinese (CH-818) and Turkish audio; MLP on CH-818", "Table 1, CH and TR rows",
+        ("no row here", "", "cannot test here: CH-818 is not obtainable and TR-MUSIC's audio is not public"))
+
+    for dataset in ("4q", "ravdess"):
+        part = _rows(table, koh_dubnov.PAPER, dataset=dataset, metric="f1_macro")
+        if not len(part):
+            continue
+        embedding = part[part["features"] != koh_dubnov.BASELINE]
+        mfcc = part[part["features"] == koh_dubnov.BASELINE]
+        if len(embedding) and len(mfcc):
+            e, m = embedding.loc[embedding["mean"].idxmax()], mfcc.loc[mfcc["mean"].idxmax()]
+            result = (f"best embedding {e['features']} + {e['method']} {e['mean']:.3f} vs best MFCC row "
+                      f"({m['method']}) {m['mean']:.3f} (macro F1)", _where(part),
+                      HOLDS if e["mean"] > m["mean"] else FAILS)
+            add(koh_dubnov.PAPER, f"deep audio embeddings beat MFCC statistics ({dataset})",
+                "Figure 3: every embedding above the MFCC baseline", result)
+    add(koh_dubnov.PAPER, "L3-Net beats VGGish, and its 6144-value embedding beats its 512-value one",
+        "Figure 3", ("no row here", "", "cannot test here: OpenL3 and VGGish weights are not obtainable"))
+    svr = _rows(table, koh_dubnov.PAPER, metric="r2_arousal")
+    svr_v = _rows(table, koh_dubnov.PAPER, metric="r2_valence")
+    if len(svr) and len(svr_v):
+        a, v = svr["mean"].max(), svr_v["mean"].max()
+        result = (f"best SVR R²: arousal {a:.3f}, valence {v:.3f} (4Q tag-derived labels)", _where(svr),
+                  HOLDS if a > v else FAILS)
+    else:
+        result = ("no row here", "", "cannot test here: no SVR rows published")
+    theirs = "; ".join(f"{e['metric']} {e['l3net']:.3f}" for e in koh_dubnov.TABLE2_PAPER if e["dataset"] == "emomusic")
+    add(koh_dubnov.PAPER, "arousal is predicted better than valence", f"emoMusic, L3-Net: {theirs}", result)
+
+    grekow_records = results.published("du_grekow")
+    if grekow_records is not None:
+        for claim in du.grekow_claims(du.va_summary(grekow_records)).to_dict("records"):
+            add(du.PAPER, f"Grekow: {claim['claim']} [{claim['input']}; {claim['data']}]",
+                "the review's statement, no figure",
+                (claim["figures"], claim["data"], HOLDS if claim["holds here"] == "yes" else FAILS))
+    for dataset in ("turkish", "4q"):
+        cldnn = _rows(table, du.PAPER, dataset=dataset, metric="accuracy", method="cfs_cldnn")
+        others = [f"cfs_{m}" for m in du.HIZLISOY_METHODS if m != "cldnn"]
+        if len(cldnn):
+            add(du.PAPER, f"Hizlisoy et al.: the CLDNN beats kNN, SVM and random forest ({dataset})",
+                f"{du.REVIEW_HIZLISOY_ACCURACY} % accuracy on TEM (not here)",
+                _better(table, du.PAPER, "cfs_cldnn", others, dataset=dataset, metric="accuracy"))
+    orjesek = _rows(table, du.PAPER, dataset="synthetic", metric="r2_valence", method=["orjesek_ir", "orjesek_dense"])
+    if len(orjesek) == 2:
+        by = orjesek.set_index("method")["mean"]
+        add(du.PAPER, "Orjesek et al.: iterative reconstruction improves valence", "the review's statement",
+            (f"IR {by['orjesek_ir']:.3f} vs dense {by['orjesek_dense']:.3f} (R² valence, a simulation)",
+             _where(orjesek), HOLDS if by["orjesek_ir"] > by["orjesek_dense"] else FAILS))
+    return pd.DataFrame(rows, columns=LEDGER_COLUMNS)
