@@ -20,7 +20,7 @@ Needs ``dask[distributed]`` (``pip install -e ".[cluster]"``).
 from __future__ import annotations
 
 import os
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 
 from .errors import ParameterError
 
@@ -72,10 +72,17 @@ def fold_backend(n_jobs: int | None):
     address = scheduler_address()
     if address is None:
         return nullcontext(), n_jobs
+    client(address)
+    return _dask_backend(), -1
+
+
+@contextmanager
+def _dask_backend():
+    # joblib's parallel_config applies when it is built: build it only when the context is entered
     from joblib import parallel_config
 
-    client(address)
-    return parallel_config(backend="dask"), -1
+    with parallel_config(backend="dask"):
+        yield
 
 
 def close_clients() -> None:
