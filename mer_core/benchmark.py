@@ -220,5 +220,5 @@ def time_inside_network(fit) -> dict:
         fit()
     wall = time.perf_counter() - t0
     inside = timer.forward_s + timer.backward_s
-    return {"wall_s": round(wall, 2), "forward_s": round(timer.forward_s, 2), "backward_s": round(timer.backward_s, 2),
+    return {"wall_s": round(wall, 4), "forward_s": round(timer.forward_s, 4), "backward_s": round(timer.backward_s, 4),
             "inside_share": round(inside / wall, 3) if wall > 0 else float("nan")}
