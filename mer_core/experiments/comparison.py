@@ -192,7 +192,15 @@ def forest_plot(table: pd.DataFrame, dataset: str, metric: str, *, ax=None, max_
         if pd.notna(row["paper's figure"]):
             ax.plot(row["paper's figure"], yi, "x", color="black", ms=6)
     ax.set_yticks(y, [method_label(r) for _, r in shown.iterrows()], fontsize=7)
-    ax.set_xlabel(f"{metric} (mean and 95 % interval over folds; x: the paper's figure)")
+    # figures the papers report on this dataset for models with no row here (e.g. L3-Net): dotted lines
+    figures = paper_figures()
+    figures = figures[(figures["dataset"] == dataset) & (figures["metric"] == metric)]
+    ours = set(zip(part["paper"], part["method"]))
+    for k, row in enumerate(r for _, r in figures.iterrows() if (r["paper"], r["method"]) not in ours):
+        ax.axvline(row["value"], color="grey", ls=":", lw=1)
+        ax.annotate(f"{row['paper']}: {row['method']} ({row['data']})", (row["value"], 1.0),
+                    xycoords=("data", "axes fraction"), rotation=90, va="top", ha="right", fontsize=6, color="grey")
+    ax.set_xlabel(f"{metric}: mean, 95 % interval; x: the paper's figure; dotted: a paper's figure with no row here")
     left = len(part) - len(shown)
     ax.set_title(DATASET_TITLES.get(dataset, dataset) + (f" (best {len(shown)} of {len(part)})" if left else ""))
     ax.grid(axis="x", alpha=0.3)
