@@ -1,7 +1,9 @@
-"""Feature-extraction benchmark: throughput per extractor, cold and from cache (``mer features benchmark``).
+"""Benchmarks: feature extraction per extractor, cold and from cache (``mer features benchmark``), and
+training cost of the Louro networks (``mer train-benchmark``).
 
-A benchmark, not a test: it times real extraction on a real dataset and writes one CSV row
-per extractor, naming the machine, so the book can state timings with their origin.
+Benchmarks, not tests: they time real work (extraction of a real dataset, training steps of the
+real networks) and write CSV rows naming the machine and how busy it was, so the book can state
+timings with their origin.
 """
 from __future__ import annotations
 
@@ -53,3 +55,170 @@ def run(tracks: pd.DataFrame, names, *, n_jobs: int | None = None, cache_dir=Non
                      "n_jobs": n_jobs or os.cpu_count(), "dataset": dataset,
                      "date": time.strftime("%Y-%m-%d")})
     return pd.DataFrame(rows)
+
+
+# --- training: FLOP per step, achieved GFLOP/s, and where a row's time goes -------------------------
+
+
+class NetworkTimer:
+    """Seconds spent inside the forward and backward passes of every torch network while active.
+
+    A context manager with global module hooks, so any estimator can be timed without changing
+    its code: a top-level forward runs from its module's pre-hook to its post-hook (nested
+    modules are not counted twice); a backward runs from the gradient of that forward's output
+    to the last gradient accumulated into the module's parameters. Time outside these spans
+    (batch gathering, augmentation, the loss, the optimizer step, Python bookkeeping) is what
+    a row spends outside the network.
+
+    Attributes
+    ----------
+    forward_s, backward_s : float
+        Accumulated seconds.
+    forwards : int
+        Top-level forward passes seen.
+
+    Used by: :func:`time_inside_network`, ``mer train-benchmark``.
+    """
+
+    def __init__(self):
+        self.forward_s = self.backward_s = 0.0
+        self.forwards = 0
+        self._depth, self._start, self._backward = 0, 0.0, None
+        self._handles, self._hooked = [], set()
+
+    def __enter__(self) -> NetworkTimer:
+        from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
+
+        self._handles = [register_module_forward_pre_hook(self._pre), register_module_forward_hook(self._post)]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._close_backward()
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+
+    def _pre(self, module, inputs) -> None:
+        if self._depth == 0:
+            self._close_backward()
+            self._start = time.perf_counter()
+        self._depth += 1
+
+    def _post(self, module, inputs, output) -> None:
+        self._depth -= 1
+        if self._depth:
+            return
+        self.forward_s += time.perf_counter() - self._start
+        self.forwards += 1
+        if getattr(output, "requires_grad", False):
+            output.register_hook(self._backward_starts)
+            if id(module) not in self._hooked:
+                self._hooked.add(id(module))
+                for p in module.parameters():
+                    if p.requires_grad:
+                        self._handles.append(p.register_post_accumulate_grad_hook(self._gradient_done))
+
+    def _backward_starts(self, grad):
+        self._backward = [time.perf_counter(), None]
+        return grad
+
+    def _gradient_done(self, param) -> None:
+        if self._backward is not None:
+            self._backward[1] = time.perf_counter()
+
+    def _close_backward(self) -> None:
+        if self._backward is not None and self._backward[1] is not None:
+            self.backward_s += self._backward[1] - self._backward[0]
+        self._backward = None
+
+
+def step_flops(module, batch, targets) -> int:
+    """FLOP of one training step's forward and backward (torch's ``FlopCounterMode``; the
+    optimizer's update is not counted).
+
+    Used by: :func:`training`.
+    """
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    counter = FlopCounterMode(display=False)
+    with counter:
+        torch.nn.functional.cross_entropy(module(batch), targets).backward()
+    module.zero_grad(set_to_none=True)
+    return int(counter.get_total_flops())
+
+
+def training(nets=None, *, widths=("narrow", "paper"), inputs=("cpu", "paper"), batch_size: int = 16,
+             steps: int = 3, num_threads: int = 2, seed: int = 0) -> pd.DataFrame:
+    """FLOP per step and achieved GFLOP/s of Louro et al.'s networks, per width and input resolution.
+
+    Each network is built as the chapter builds it (:func:`mer_core.experiments.louro_dl.cnn_input_shapes`
+    of the ``inputs`` profile: ``cpu`` pools the log-mel 2 x 4, ``paper`` keeps 96 x 1366;
+    ``narrow`` widths :data:`~mer_core.experiments.louro_dl.NARROW_NETS` or the published ones) and
+    trained on a random batch: one warm-up step, then ``steps`` timed steps (forward, backward,
+    Adam update) on ``num_threads`` torch threads, set explicitly.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``network, width, input, input_shape, parameters, batch, gflop_per_step, step_s (median),
+        gflop_per_s, epoch_720_s`` (a training epoch of 720 clips: 45 steps of 16), ``torch_threads,
+        machine, load_avg_1min, date``.
+
+    Used by: ``mer train-benchmark``.
+    """
+    import numpy as np
+    import torch
+
+    from .experiments.louro_dl import NARROW_NETS, cnn_input_shapes
+    from .models.nets import NETS, build_net, count_parameters
+
+    torch.set_num_threads(int(num_threads))
+    rows = []
+    for input_profile in inputs:
+        shapes = cnn_input_shapes(input_profile)
+        for net in nets or NETS:
+            for width in widths:
+                torch.manual_seed(seed)
+                shape = shapes[net]
+                module = build_net(net, 4, shape, **(NARROW_NETS[net] if width == "narrow" else {}))
+                optimizer = torch.optim.Adam(module.parameters())
+                batch = torch.randn(batch_size, *shape)
+                targets = torch.randint(0, 4, (batch_size,))
+                flops = step_flops(module, batch, targets)
+                load_before = os.getloadavg()[0]
+                times = []
+                for k in range(int(steps) + 1):
+                    t0 = time.perf_counter()
+                    optimizer.zero_grad(set_to_none=True)
+                    torch.nn.functional.cross_entropy(module(batch), targets).backward()
+                    optimizer.step()
+                    if k:  # the first step warms up the allocator and the kernels
+                        times.append(time.perf_counter() - t0)
+                step_s = float(np.median(times))
+                rows.append({"network": net, "width": width, "input": input_profile,
+                             "input_shape": " x ".join(map(str, shape)), "parameters": count_parameters(module),
+                             "batch": batch_size, "gflop_per_step": round(flops / 1e9, 2), "step_s": round(step_s, 3),
+                             "gflop_per_s": round(flops / step_s / 1e9, 1),
+                             "epoch_720_s": round(step_s * 720 / batch_size, 1),
+                             "torch_threads": torch.get_num_threads(), "machine": machine(),
+                             "load_avg_1min": round(max(load_before, os.getloadavg()[0]), 1),
+                             "date": time.strftime("%Y-%m-%d")})
+    return pd.DataFrame(rows)
+
+
+def time_inside_network(fit) -> dict:
+    """Run ``fit()`` (any training or evaluation call) and say where its wall time went.
+
+    Returns ``{"wall_s", "forward_s", "backward_s", "inside_share"}``: the share of the wall
+    time inside the networks' forward and backward passes (:class:`NetworkTimer`).
+
+    Used by: ``mer train-benchmark``.
+    """
+    t0 = time.perf_counter()
+    with NetworkTimer() as timer:
+        fit()
+    wall = time.perf_counter() - t0
+    inside = timer.forward_s + timer.backward_s
+    return {"wall_s": round(wall, 4), "forward_s": round(timer.forward_s, 4), "backward_s": round(timer.backward_s, 4),
+            "inside_share": round(inside / wall, 3) if wall > 0 else float("nan")}

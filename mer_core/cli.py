@@ -131,6 +131,115 @@ def features_benchmark(dataset: str = typer.Option("4q", help="Dataset: syntheti
     typer.echo(table.drop(columns=["machine"], errors="ignore").to_string(index=False))
 
 
+@app.command("train")
+def train(name: str = typer.Argument("musicnn_msd_rf", help="Model to train (see mer_core.predict.MODELS)."),
+          data_dir: Optional[Path] = typer.Option(None, help="Data directory or search path (4Q and Warriner)."),
+          seed: int = typer.Option(0)):
+    """Cross-validate, then fit on all of 4Q, a model of quadrants and valence/arousal; store it in the cache."""
+    from . import predict
+
+    model = predict.train(name, data_dir=data_dir, seed=seed)
+    path = predict.save(model)
+    typer.echo(f"saved {path}")
+    typer.echo(json.dumps(model.provenance, indent=1))
+
+
+@app.command("predict")
+def predict_command(files: list[Path] = typer.Argument(..., help="Audio files (wav, flac, ogg, mp3, ...)."),
+                    model: str = typer.Option("musicnn_msd_rf", help="A model `mer train` stored."),
+                    timeline: bool = typer.Option(False, "--timeline", help="Also one estimate per window (3 s)."),
+                    as_json: bool = typer.Option(False, "--json", help="One JSON object per file.")):
+    """Quadrant probabilities and valence/arousal (1-9) of each file; a file that cannot be decoded is
+    reported on one line and the others go on (exit code 1 if any failed)."""
+    from . import predict
+    from .errors import AudioError
+
+    fitted = predict.load(model)
+    failed = 0
+    for path in files:
+        try:
+            result = predict.predict_file(fitted, path, timeline=timeline)
+        except (AudioError, OSError) as err:
+            failed += 1
+            typer.secho(f"error: {path}: {getattr(err, 'reason', err)}", fg=typer.colors.RED, err=True)
+            continue
+        if as_json:
+            typer.echo(json.dumps({**result, "model": model}))
+            continue
+        probs = ", ".join(f"{k[2:]} {v:.2f}" for k, v in result.items() if k.startswith("p_"))
+        typer.echo(f"{path}: {result['quadrant']} ({probs}); valence {result['valence']:.2f}, arousal "
+                   f"{result['arousal']:.2f} (1-9); {result['duration_s']:.1f} s of audio in {result['seconds']:.2f} s")
+        for w in result.get("windows", []):
+            typer.echo(f"  {w['start_s']:6.2f}-{w['end_s']:6.2f} s  {w['quadrant']}  valence {w['valence']:.2f}  "
+                       f"arousal {w['arousal']:.2f}")
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@app.command("train-benchmark")
+def train_benchmark(profile: str = typer.Option("cpu", help="Louro profile of the timed rows (their widths, "
+                                                "input pooling and batch size)."),
+                    row: Optional[list[str]] = typer.Option(None, help="Louro Table 1 rows to time on one fold "
+                                                            "(repeatable; default: DL Baseline)."),
+                    epochs: int = typer.Option(1, help="Epochs of each timed row (its fold is cut short)."),
+                    threads: int = typer.Option(2, help="Torch threads (set explicitly)."),
+                    steps: int = typer.Option(3, help="Timed training steps per network."),
+                    part: str = typer.Option("both", help="networks (random batches, no data), rows (one fold "
+                                             "of each --row on the 4Q data) or both."),
+                    data_dir: Optional[Path] = typer.Option(None, help="Data directory or search path."),
+                    out: Optional[Path] = typer.Option(None, help="Folder of the two CSVs (default: the run's "
+                                                       "results folder, never book/).")):
+    """FLOP per step and GFLOP/s of Louro et al.'s networks (narrow and published widths, pooled and full
+    input), and the share of a real row's wall time spent inside forward/backward."""
+    import time
+
+    import pandas as pd
+    import torch
+
+    from . import benchmark
+    from .datasets import fourq
+    from .evaluation import make_splits
+    from .experiments import louro_dl
+    from .provenance import machine
+
+    config.check_profile(profile)
+    out = out or config.results_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    if part not in ("networks", "rows", "both"):
+        raise ParameterError(f"--part must be networks, rows or both, got {part!r}")
+    if part != "rows":
+        table = benchmark.training(num_threads=threads, steps=steps)
+        table.to_csv(out / "train_benchmark.csv", index=False)
+        typer.echo(table.drop(columns=["machine", "date"]).to_string(index=False))
+    if part == "networks":
+        return
+    torch.set_num_threads(threads)
+    tracks = louro_dl.select_clips(fourq.load(config.locate(fourq.DIRNAME, data_dir)), profile)
+    data = louro_dl.LouroData.prepare(tracks, fourq.load_top100(config.locate(fourq.FEATURES_DIRNAME, data_dir)),
+                                      profile)
+    split = make_splits(data.y, data.settings["cv"], groups=data.tracks["group"].to_numpy())[0]
+    timed = []
+    for name in row or ["DL Baseline"]:
+        t0 = time.perf_counter()
+        estimator, X, _ = louro_dl.build_row(name, data)
+        inputs_s = time.perf_counter() - t0
+        estimator.set_params(**{k: epochs for k in estimator.get_params() if k == "epochs" or k.endswith("__epochs")})
+
+        def fit_and_predict(model=estimator, X=X):
+            model.fit(X[split.train], data.y[split.train]).predict(X[split.test])
+
+        load_before = os.getloadavg()[0]
+        timed.append({"row": name, "profile": profile, "epochs": epochs, "n_train": len(split.train),
+                      "n_test": len(split.test), "inputs_s": round(inputs_s, 2),
+                      **benchmark.time_inside_network(fit_and_predict),
+                      "torch_threads": torch.get_num_threads(), "machine": machine(),
+                      "load_avg_1min": round(max(load_before, os.getloadavg()[0]), 1),
+                      "date": time.strftime("%Y-%m-%d")})
+    rows_table = pd.DataFrame(timed)
+    rows_table.to_csv(out / "train_benchmark_rows.csv", index=False)
+    typer.echo(rows_table.drop(columns=["machine", "date"]).to_string(index=False))
+
+
 @weights_app.command("fetch")
 def weights_fetch():
     """Fetch the pretrained weights shipped in PyPI wheels (musicnn, aisfx) into the weights directory."""
@@ -210,12 +319,21 @@ def book(profile: str = typer.Option("cpu", help="Run profile: smoke, cpu or pap
          publish: bool = typer.Option(False, "--publish", help="Copy the run into book/, the published edition "
                                       "(refused for smoke and for chapters whose datasets are not complete)."),
          param: Optional[list[str]] = typer.Option(None, help="Another notebook parameter, NAME=VALUE (VALUE read "
-                                                   "as JSON, else as text), e.g. train_sincnet=false (repeatable).")):
+                                                   "as JSON, else as text), e.g. train_sincnet=false (repeatable)."),
+         scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address (tcp://host:8786): every "
+                                                 "cross-validation fold runs on its workers (default: "
+                                                 "$MER_DASK_SCHEDULER; unset: on this machine).")):
     """Execute the notebooks into the build folder and build the HTML book; never touches book/ unless --publish."""
     from . import book as bk
+    from . import cluster
     from .datasets import status
 
     config.check_profile(profile)
+    if scheduler:
+        os.environ[cluster.SCHEDULER_ENV] = scheduler  # the notebooks' kernels inherit it
+    if cluster.scheduler_address():
+        cluster.client(cluster.scheduler_address())  # a one-line error now rather than in every notebook
+        typer.echo(f"[book] folds run on the Dask cluster at {cluster.scheduler_address()}")
     parameters = _notebook_parameters(param or [])
     build_dir = build_dir.resolve()
     search_path = os.pathsep.join(str(d) for d in config.data_dirs(data_dir))
@@ -227,19 +345,23 @@ def book(profile: str = typer.Option("cpu", help="Run profile: smoke, cpu or pap
             typer.echo(f"[book] not publishing {name}: dataset {why}", err=True)
         if not chapters:
             raise bk.PublishRefused("no chapter can be published from this machine's datasets")
-    # the intro reads every chapter's records, so it runs after them (when publishing: after they are copied)
-    papers = [n for n in chapters if n != "intro"]
+    # the comparison and the intro read every chapter's records, so they run after them (when
+    # publishing: after they are copied)
+    papers = [n for n in chapters if n not in bk.READ_THE_EDITION]
     failures = bk.execute_notebooks(profile=profile, data_dir=search_path, seed=seed, only=papers,
                                     build_dir=build_dir, parameters=parameters) if papers else []
     if publish:
         done = [n for n in papers if n not in failures]
         for path in bk.publish(profile, done, build_dir):
             typer.echo(f"[book] published {path.relative_to(config.project_root())}")
-    if "intro" in chapters:
-        failures += bk.execute_notebooks(profile=profile, data_dir=search_path, seed=seed, only=["intro"],
-                                         build_dir=build_dir, published_only=publish)
-        if publish and "intro" not in failures:
-            bk.publish(profile, ["intro"], build_dir)
+    readers = [n for n in bk.READ_THE_EDITION if n in chapters]
+    if readers:
+        failed = bk.execute_notebooks(profile=profile, data_dir=search_path, seed=seed, only=readers,
+                                      build_dir=build_dir, published_only=publish)
+        failures += failed
+        if publish:
+            for path in bk.publish(profile, [n for n in readers if n not in failed], build_dir):
+                typer.echo(f"[book] published {path.relative_to(config.project_root())}")
     if failures:
         _fail(f"{len(failures)} notebook(s) failed: {', '.join(failures)}")
     if build:

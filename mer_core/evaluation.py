@@ -37,6 +37,7 @@ from sklearn.base import clone
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedGroupKFold
 
+from .cluster import fold_backend
 from .errors import ParameterError
 from .progress import progress as progress_bar
 from .provenance import code_version, created, machine
@@ -340,26 +341,53 @@ def _fit(estimator, X, y, split: Split):
     return model.fit(X[split.train], y[split.train])
 
 
+def training_metrics(model) -> dict[str, float]:
+    """How a fitted network trained in one fold: ``epochs_run`` and, for a classifier, ``last_train_acc``
+    (the accuracy on the training batches of its last epoch; Louro et al. stop at 0.9).
+
+    Read from the ``history_`` (one record per epoch) of ``model``, of the last step of a
+    pipeline, or of the estimator a wrapper trained (``estimator_``, ``classifier_``); empty
+    for a model without one (e.g. an SVM).
+
+    Used by: :func:`cross_validate`, :func:`cross_validate_regression` (extra records per fold).
+    """
+    steps = getattr(model, "steps", None)
+    for candidate in (model, steps[-1][1] if steps else None, getattr(model, "estimator_", None),
+                      getattr(model, "classifier_", None)):
+        history = getattr(candidate, "history_", None)
+        if history:
+            out = {"epochs_run": float(len(history))}
+            if "train_acc" in history[-1]:
+                out["last_train_acc"] = float(history[-1]["train_acc"])
+            return out
+    return {}
+
+
 def _run_fold(estimator, X, y, split: Split, score):
-    y_pred = np.asarray(_fit(estimator, X, y, split).predict(X[split.test]))
-    return split, y_pred, score(y[split.test], y_pred)
+    model = _fit(estimator, X, y, split)
+    y_pred = np.asarray(model.predict(X[split.test]))
+    return split, y_pred, {**score(y[split.test], y_pred), **training_metrics(model)}
 
 
 def _run_protocol(estimator, X, y, splits: list[Split], score, prediction_columns, *, n_jobs: int,
                   progress: bool, meta: tuple) -> CVResult:
-    """Run every fold (in parallel processes when ``n_jobs > 1``) and collect records and predictions.
+    """Run every fold (in parallel processes when ``n_jobs > 1``, on the Dask cluster when one is named:
+    :mod:`mer_core.cluster`) and collect records and predictions in fold order.
 
     ``score(y_test, y_pred) -> {metric: value}``; ``prediction_columns(y_test, y_pred) -> {column: values}``;
     ``meta``: the first six record columns.
     """
-    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_run_fold)(estimator, X, y, s, score) for s in splits)
+    backend, n_jobs = fold_backend(n_jobs)
     rows, preds = [], []
     stamp = (code_version(), machine(), created())
-    for split, y_pred, metrics in progress_bar(jobs, total=len(splits), desc=meta[1] or "cv", disable=not progress):
-        rows += [(*meta, split.fold, k, v, len(split.train), len(split.test), *stamp) for k, v in metrics.items()]
-        preds.append(pd.DataFrame({"fold": split.fold, "index": split.test,
-                                   **prediction_columns(y[split.test], y_pred)}))
+    with backend:
+        jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(_run_fold)(estimator, X, y, s, score) for s in splits)
+        for split, y_pred, metrics in progress_bar(jobs, total=len(splits), desc=meta[1] or "cv",
+                                                   disable=not progress):
+            rows += [(*meta, split.fold, k, v, len(split.train), len(split.test), *stamp) for k, v in metrics.items()]
+            preds.append(pd.DataFrame({"fold": split.fold, "index": split.test,
+                                       **prediction_columns(y[split.test], y_pred)}))
     return CVResult(pd.DataFrame(rows, columns=RECORD_COLUMNS), pd.concat(preds, ignore_index=True))
 
 
@@ -390,7 +418,8 @@ def cross_validate(estimator, X, y, *, groups=None, cv: str = "10x10", seed: int
         Labels; unit that must not straddle folds.
     cv, seed : see :func:`make_splits`.
     n_jobs : int
-        Folds run in parallel processes.
+        Folds run in parallel processes (ignored when a Dask scheduler is named: every fold is
+        then a task on its workers, :mod:`mer_core.cluster`).
     paper, method, features, dataset, profile : str
         Written into every record so tables name where each number came from; ``profile``
         must say what ran (a profile's settings changed by a parameter are not that profile).
@@ -400,6 +429,8 @@ def cross_validate(estimator, X, y, *, groups=None, cv: str = "10x10", seed: int
     Returns
     -------
     CVResult
+        Per fold, the metrics of :func:`classification_metrics`, plus :func:`training_metrics`
+        (``epochs_run``, ``last_train_acc``) for a network that keeps a training history.
 
     Used by: every classification notebook of the book, ``mer evaluate --label``.
     """

@@ -1,0 +1,88 @@
+"""The comparison chapter reads the published record tables and compares them without rerunning."""
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from mer_core.errors import ParameterError
+from mer_core.evaluation import RECORD_COLUMNS
+from mer_core.experiments import comparison
+
+matplotlib.use("Agg")
+
+
+def records(paper, method, features, dataset, values, metric="f1_macro", protocol="5x1", profile="cpu"):
+    return pd.DataFrame([(paper, method, features, dataset, protocol, profile, fold, metric, v, 80, 20, "abc",
+                          "test machine", "2026-11-30") for fold, v in enumerate(values)], columns=RECORD_COLUMNS)
+
+
+@pytest.fixture
+def edition(tmp_path):
+    pd.concat([records("Pandrea et al.", "mlp", "IS13 ComParE", "4q", [0.60, 0.64, 0.62, 0.66, 0.58]),
+               records("Pandrea et al.", "mlp", "Essentia low-level", "4q", [0.5, 0.5, 0.5, 0.5, 0.5]),
+               records("Louro et al.", "DL Baseline", "log-mel", "4q", [0.48, 0.50])]).to_csv(tmp_path / "a.csv",
+                                                                                            index=False)
+    sinc = records("Pandrea et al.", "sincnet", "raw waveform, 200 ms windows", "4q", [0.51], protocol="holdout")
+    sinc.assign(configuration="within", train="4q", test="4q", window_ms=200).to_csv(tmp_path / "b.csv", index=False)
+    pd.DataFrame({"dataset": ["4q"], "n": [900]}).to_csv(tmp_path / "not_records.csv", index=False)
+    return tmp_path
+
+
+def test_overview_summarises_each_row_and_attaches_only_matching_paper_figures(edition):
+    recs = comparison.published_records(edition)
+    assert set(recs["table"]) == {"a", "b"}  # the table that is not records is ignored
+    assert "sincnet 4q -> 4q" in set(recs["method"])  # one network per training chain
+    table = comparison.overview(recs)
+    assert list(table.columns) == comparison.OVERVIEW_COLUMNS
+    assert table["method"].tolist() == ["mlp", "sincnet 4q -> 4q", "mlp", "DL Baseline"]  # best first
+    is13 = table[(table["method"] == "mlp") & (table["features"] == "IS13 ComParE")].iloc[0]
+    values = np.array([0.60, 0.64, 0.62, 0.66, 0.58])
+    half = 2.776445 * values.std(ddof=1) / np.sqrt(5)  # t(0.975, 4)
+    assert is13["mean"] == pytest.approx(0.62) and is13["folds"] == 5
+    assert is13["ci95_low"] == pytest.approx(0.62 - half, abs=1e-5)
+    assert is13["paper's figure"] == 0.63  # Pandrea et al., Table 1, 4Q / 4Q, MLP F
+    essentia = table[(table["method"] == "mlp") & (table["features"] == "Essentia low-level")].iloc[0]
+    assert pd.isna(essentia["paper's figure"])  # the paper's MLP figure is on IS13 ComParE only
+    assert table.set_index("method").loc["DL Baseline", "paper's figure"] == pytest.approx(0.6062)
+    assert table.set_index("method").loc["sincnet 4q -> 4q", "paper's figure"] == 0.52
+    with pytest.raises(ParameterError, match="no record of the metrics"):
+        comparison.overview(recs, metrics=("r2_valence",))
+
+
+def test_forest_plot_draws_each_row_best_on_top(edition):
+    table = comparison.overview(comparison.published_records(edition))
+    ax = comparison.forest_plot(table, "4q", "f1_macro")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == 4 and labels[-1] == "Pandrea et al.: mlp (IS13 ComParE) [cpu]"
+    assert "4Q" in ax.get_title()
+    ax = comparison.forest_plot(table, "4q", "f1_macro", max_rows=2)
+    assert len(ax.get_yticklabels()) == 2 and "best 2 of 4" in ax.get_title()
+    with pytest.raises(ParameterError):
+        comparison.forest_plot(table, "ravdess", "accuracy")
+
+
+def test_an_edition_without_records_is_a_clear_error(tmp_path):
+    with pytest.raises(ParameterError, match="no record table"):
+        comparison.published_records(tmp_path)
+
+
+def test_claim_ledger_gives_a_verdict_or_says_why_not(edition, monkeypatch):
+    from mer_core import results
+
+    monkeypatch.setattr(results, "published", lambda name: None)  # no Grekow records in this edition
+    extra = pd.concat([records("Louro et al.", "SVM Baseline", "top-100", "4q", [0.70, 0.72]),
+                       records("Louro et al.", "Hybrid Augmented", "log-mel", "4q", [0.60, 0.62]),
+                       records("Louro et al.", "Baseline + TFM", "log-mel", "4q", [0.40, 0.42])])
+    table = comparison.overview(pd.concat([comparison.published_records(edition), extra.assign(table="x")]))
+    ledger = comparison.claim_ledger(table)
+    assert list(ledger.columns) == comparison.LEDGER_COLUMNS
+    ledger = ledger.set_index("claim")
+    svm = ledger.loc["the SVM baseline beats every deep model on 4Q"]
+    assert svm["verdict"] == "holds" and svm["ours"].startswith("SVM Baseline 0.710 vs Hybrid Augmented 0.610")
+    assert ledger.loc["the hybrid is the best deep model", "verdict"] == "holds"
+    assert ledger.loc["Baseline + TFM improves the DL baseline", "verdict"] == "does not hold"  # 0.41 < 0.49
+    assert ledger.loc["Baseline + SB improves the DL baseline", "verdict"].startswith("cannot test here")
+    mlp = ledger.loc["the MLP on IS13 ComParE beats SincNet on 4Q"]
+    assert mlp["verdict"] == "holds" and "0.620 vs SincNet 0.510" in mlp["ours"] and mlp["the paper"] == "F 0.63 vs 0.52"
+    assert ledger.loc["L3-Net beats VGGish, and its 6144-value embedding beats its 512-value one",
+                      "verdict"].startswith("cannot test here: OpenL3")
