@@ -285,3 +285,28 @@ def sinc_bands(table: pd.DataFrame, *, ax=None, title: str = ""):
     ax.set(xlabel="filter (ordered by initial centre frequency)", ylabel="band (Hz)", title=title)
     ax.legend(loc="upper left", frameon=False)
     return ax
+
+
+def palette_png(fig, *, colors: int = 64) -> bytes:
+    """``fig`` as a PNG of at most ``colors`` colours (no dithering), then closed.
+
+    Scatter plots of hundreds of antialiased points compress poorly as true-colour PNG; a
+    64-colour palette keeps every group colour and cuts the bytes about fourfold, which
+    keeps a page of many t-SNE panels light. Display it with ``IPython.display.Image``.
+
+    Used by: notebooks/koh_dubnov.ipynb (Figure 4).
+    """
+    import io
+
+    from PIL import Image
+
+    if not 2 <= colors <= 256:
+        raise ParameterError(f"colors must be in [2, 256], got {colors}")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    image = Image.open(buffer).convert("RGB").quantize(colors=colors, method=Image.Quantize.FASTOCTREE,
+                                                         dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    image.save(out, format="png", optimize=True)
+    return out.getvalue()

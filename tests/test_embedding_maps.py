@@ -180,3 +180,22 @@ def test_tsne_plot_keeps_its_signature(blobs):
     assert ax.get_title() == "t" and len(ax.get_legend().get_texts()) == 4
     offsets = np.vstack([c.get_offsets() for c in ax.collections])
     np.testing.assert_allclose(np.sort(offsets, axis=0), np.sort(tsne_map(X, perplexity=P, seed=0), axis=0))
+
+
+def test_palette_png_keeps_the_group_colours_in_few_bytes():
+    import io
+
+    from PIL import Image
+
+    rng = np.random.default_rng(1)
+    fig, ax = plt.subplots(figsize=(3, 3), dpi=72)
+    plots.tsne_scatter(rng.standard_normal((400, 2)), np.repeat(np.arange(20), 20), ax=ax)
+    true_colour = io.BytesIO()
+    fig.savefig(true_colour, format="png")
+    compact = plots.palette_png(fig, colors=64)
+    image = Image.open(io.BytesIO(compact))
+    assert image.mode == "P" and len(image.getcolors()) <= 64
+    assert len(compact) < len(true_colour.getvalue())
+    assert not plt.fignum_exists(fig.number)  # closed, so the notebook does not draw it twice
+    with pytest.raises(ParameterError, match="colors"):
+        plots.palette_png(plt.figure(), colors=1)

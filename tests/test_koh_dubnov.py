@@ -169,6 +169,10 @@ def test_tsne_study_scores_groupings_and_drops_single_clip_groups():
     assert len(study.coordinates) == 40 and {"x", "y", "emotion", "sex", "actor"} <= set(study.coordinates)
     table = kd.silhouette_table(study.silhouettes)
     assert list(table.columns)[0] == "embedding (standardised)"
+    fig = kd.plot_tsne(study.coordinates.assign(features="mfcc_stats"), "ravdess", panel_inches=(2.0, 1.5), dpi=50)
+    assert len(fig.axes) == len(kd.TSNE_GROUPINGS["ravdess"]) and fig.dpi == 50
+    assert tuple(fig.get_size_inches()) == (2.0 * len(fig.axes), 1.5)
+    assert kd.plot_tsne(study.coordinates, "4q") is None
 
 
 def test_runs_and_plan_name_what_cannot_run(tmp_path, monkeypatch):

@@ -571,9 +571,12 @@ def silhouette_table(silhouettes: pd.DataFrame) -> pd.DataFrame:
                          aggfunc="first")[order]
 
 
-def plot_tsne(coordinates: pd.DataFrame, dataset: str):
+def plot_tsne(coordinates: pd.DataFrame, dataset: str, *, panel_inches: tuple[float, float] = (3.4, 3.0),
+              dpi: int = 72):
     """Figure 4: one row per feature set, one column per grouping of :data:`TSNE_GROUPINGS`, the map
-    at :data:`TSNE_PLOT_PERPLEXITY`; None when ``coordinates`` has no map of ``dataset``.
+    at :data:`TSNE_PLOT_PERPLEXITY`; None when ``coordinates`` has no map of ``dataset``. Each panel
+    is ``panel_inches`` at ``dpi`` (the defaults keep the two 21- and 14-panel figures near 0.3 MB
+    each before :func:`mer_core.plots.palette_png` shrinks them).
 
     Used by: notebooks/koh_dubnov.ipynb.
     """
@@ -586,15 +589,15 @@ def plot_tsne(coordinates: pd.DataFrame, dataset: str):
         return None
     features = [f for f in FEATURE_SETS if f in set(sub["features"])]
     names = TSNE_GROUPINGS[dataset]
-    fig, axes = plt.subplots(len(features), len(names), figsize=(4.2 * len(names), 3.6 * len(features)),
-                             squeeze=False)
+    width, height = panel_inches
+    fig, axes = plt.subplots(len(features), len(names), figsize=(width * len(names), height * len(features)),
+                             squeeze=False, dpi=dpi, layout="constrained")
     for row, feat in zip(axes, features):
         data = sub[sub["features"] == feat]
         for ax, name in zip(row, names):
             tsne_scatter(data[["x", "y"]].to_numpy(), data[name].astype(str).to_numpy(), ax=ax,
                          title=f"{feat}: {name}")
     fig.suptitle(f"{DATASETS[dataset]['title']}: t-SNE, perplexity {TSNE_PLOT_PERPLEXITY}")
-    fig.tight_layout()
     return fig
 
 
