@@ -1,5 +1,6 @@
-"""Benchmarks: feature extraction per extractor, cold and from cache (``mer features benchmark``), and
-training cost of the Louro networks (``mer train-benchmark``).
+"""Benchmarks: feature extraction per extractor, cold and from cache (``mer features benchmark``), where
+a pretrained network's extraction time goes (``mer features costs``), and training cost of the Louro
+networks (``mer train-benchmark``).
 
 Benchmarks, not tests: they time real work (extraction of a real dataset, training steps of the
 real networks) and write CSV rows naming the machine and how busy it was, so the book can state
@@ -15,6 +16,7 @@ import pandas as pd
 import soundfile as sf
 
 from .config import cache_dir as default_cache_dir
+from .errors import ParameterError
 from .features import extract
 from .features.registry import get
 from .provenance import machine
@@ -55,6 +57,109 @@ def run(tracks: pd.DataFrame, names, *, n_jobs: int | None = None, cache_dir=Non
                      "n_jobs": n_jobs or os.cpu_count(), "dataset": dataset,
                      "date": time.strftime("%Y-%m-%d")})
     return pd.DataFrame(rows)
+
+
+def embedding_costs(tracks: pd.DataFrame, names, *, clips: int = 20, num_threads: int = 2,
+                    project_to: int | None = None) -> pd.DataFrame:
+    """Where a cold extraction's time goes, per pretrained network: decoding, front-end, network.
+
+    For each network of ``names`` (registry names; one row per network even when several names
+    share it), its :meth:`~mer_core.features.pretrained.PooledEmbedding.windows` extractor runs on
+    the first ``clips`` clips of ``tracks`` without the cache, after one untimed warm-up clip (the
+    weights load), on ``num_threads`` torch threads set explicitly. Per clip it times the decoding
+    (:func:`mer_core.audio.load_audio` at the network's rate) and the extractor call, and splits
+    the call into the time inside the network's forward passes (:class:`NetworkTimer`) and the
+    rest (spectrogram, framing: the front-end). The network's FLOP per clip are counted by torch's
+    ``FlopCounterMode`` on the warm-up clip. Nothing is written to the feature cache.
+
+    Parameters
+    ----------
+    tracks : pandas.DataFrame
+        A Tracks table; its first ``clips`` rows are timed.
+    names : iterable of str
+        Registry names of pretrained-network extractors; others (and networks whose weights
+        are absent) get a row with a ``note``.
+    project_to : int, optional
+        Clips to project the cold extraction to (default ``len(tracks)``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``network, clips, windows_per_clip, gflop_per_clip, decode_s, frontend_s, network_s``
+        (seconds per clip, means), ``network_gflop_per_s, projected_clips, projected_cold_min``
+        (decode + front-end + network for ``projected_clips``), ``torch_threads, machine,
+        load_avg_1min, date``, and a last row ``all networks`` with the sums.
+
+    Used by: ``mer features costs``; its table is shown in notebooks/koh_dubnov.ipynb.
+    """
+    import numpy as np
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from .audio import load_audio
+
+    if clips < 1:
+        raise ParameterError(f"clips must be at least 1, got {clips}")
+    sample = tracks.iloc[:clips + 1]
+    if len(sample) < 2:
+        raise ParameterError("embedding_costs needs at least two clips (one warm-up, one timed)")
+    projected = int(project_to or len(tracks))
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(int(num_threads))
+    rows, seen = [], set()
+    try:
+        for name in names:
+            ex = get(name)
+            if not hasattr(ex, "windows"):
+                rows.append({"network": name, "note": "not a pretrained network"})
+                continue
+            windows = ex.windows()
+            if windows.name in seen:
+                continue
+            seen.add(windows.name)
+            if not windows.weights_available():
+                rows.append({"network": windows.name, "note": "weights absent: not run"})
+                continue
+            load_before = os.getloadavg()[0]
+            first = load_audio(sample["path"].iloc[0], sr=windows.sr, duration=windows.duration)
+            counter = FlopCounterMode(display=False)
+            with counter:
+                n_windows = len(windows(first, windows.sr))
+            decode, frontend, network = [], [], []
+            for path in sample["path"].iloc[1:]:
+                t0 = time.perf_counter()
+                y = load_audio(path, sr=windows.sr, duration=windows.duration)
+                t1 = time.perf_counter()
+                with NetworkTimer() as timer:
+                    windows(y, windows.sr)
+                t2 = time.perf_counter()
+                decode.append(t1 - t0)
+                network.append(timer.forward_s)
+                frontend.append(t2 - t1 - timer.forward_s)
+            gflop = counter.get_total_flops() / 1e9
+            per_clip = float(np.mean(decode) + np.mean(frontend) + np.mean(network))
+            rows.append({"network": windows.name, "clips": len(decode), "windows_per_clip": n_windows,
+                         "gflop_per_clip": round(gflop, 3), "decode_s": round(float(np.mean(decode)), 4),
+                         "frontend_s": round(float(np.mean(frontend)), 4),
+                         "network_s": round(float(np.mean(network)), 4),
+                         "network_gflop_per_s": round(gflop / float(np.mean(network)), 1),
+                         "projected_clips": projected, "projected_cold_min": round(projected * per_clip / 60, 1),
+                         "torch_threads": torch.get_num_threads(), "machine": machine(),
+                         "load_avg_1min": round(max(load_before, os.getloadavg()[0]), 1),
+                         "date": time.strftime("%Y-%m-%d")})
+    finally:
+        torch.set_num_threads(previous_threads)
+    table = pd.DataFrame(rows)
+    timed = table.dropna(subset=["gflop_per_clip"]) if "gflop_per_clip" in table else table.iloc[:0]
+    if len(timed) > 1:
+        total = {"network": "all networks", "clips": int(timed["clips"].min()),
+                 **{c: round(float(timed[c].sum()), 4) for c in ("gflop_per_clip", "decode_s", "frontend_s",
+                                                                  "network_s", "projected_cold_min")},
+                 "projected_clips": projected, "torch_threads": int(num_threads), "machine": machine(),
+                 "load_avg_1min": round(float(timed["load_avg_1min"].max()), 1), "date": time.strftime("%Y-%m-%d")}
+        total["network_gflop_per_s"] = round(total["gflop_per_clip"] / total["network_s"], 1)
+        table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+    return table
 
 
 # --- training: FLOP per step, achieved GFLOP/s, and where a row's time goes -------------------------

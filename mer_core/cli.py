@@ -131,6 +131,29 @@ def features_benchmark(dataset: str = typer.Option("4q", help="Dataset: syntheti
     typer.echo(table.drop(columns=["machine"], errors="ignore").to_string(index=False))
 
 
+@features_app.command("costs")
+def features_costs(dataset: str = typer.Option("4q", help="Dataset: synthetic or 4q."),
+                   extractor: Optional[list[str]] = typer.Option(None, help="Pretrained-network extractors "
+                                                                 "(default: the Koh & Dubnov chapter's)."),
+                   clips: int = typer.Option(20, help="Clips timed per network (after one warm-up clip)."),
+                   threads: int = typer.Option(2, help="Torch threads (set explicitly)."),
+                   data_dir: Optional[Path] = typer.Option(None, help="Data directory or search path."),
+                   out: Optional[Path] = typer.Option(None, help="CSV to write (default: embedding_costs.csv "
+                                                      "in the run's results folder, never book/).")):
+    """Where a pretrained network's cold extraction time goes (decoding, front-end, network; FLOP per
+    clip and GFLOP/s), projected to the whole dataset; the feature cache is not touched."""
+    from . import benchmark
+    from .datasets import load_dataset
+    from .experiments.koh_dubnov import BASELINE, FEATURE_SETS
+
+    names = extractor or [name for name in FEATURE_SETS if name != BASELINE]
+    table = benchmark.embedding_costs(load_dataset(dataset, data_dir), names, clips=clips, num_threads=threads)
+    out = out or config.results_dir() / "embedding_costs.csv"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False)
+    typer.echo(table.drop(columns=["machine", "date"], errors="ignore").to_string(index=False))
+
+
 @app.command("train")
 def train(name: str = typer.Argument("musicnn_msd_rf", help="Model to train (see mer_core.predict.MODELS)."),
           data_dir: Optional[Path] = typer.Option(None, help="Data directory or search path (4Q and Warriner)."),

@@ -186,3 +186,17 @@ def test_runs_and_plan_name_what_cannot_run(tmp_path, monkeypatch):
     assert not plan.loc["openl3_512", "runs"] and "not obtainable" in plan.loc["openl3_512", "reason"]
     assert not plan.loc["musicnn_mtt", "runs"]  # no weights in that folder: listed, never replaced
     assert kd.feature_plan("smoke").set_index("features").loc["aisfx", "reason"] != ""
+
+
+def test_extraction_floor_reads_the_all_networks_row():
+    costs = pd.DataFrame([
+        {"network": "a_windows", "gflop_per_clip": 30.0, "decode_s": 0.1, "frontend_s": 0.1, "network_s": 0.6,
+         "network_gflop_per_s": 50.0, "projected_clips": 900, "projected_cold_min": 12.0, "torch_threads": 2},
+        {"network": "all networks", "gflop_per_clip": 150.0, "decode_s": 0.5, "frontend_s": 0.2, "network_s": 1.3,
+         "network_gflop_per_s": 115.4, "projected_clips": 900, "projected_cold_min": 30.0, "torch_threads": 2}])
+    text = kd.extraction_floor(costs, target_min=15)
+    assert text.startswith("900 clips with every network: 30 min projected (2.00 s per clip, 65 % of it inside")
+    assert "20 min for the network passes alone" in text  # 900 x 1.3 s
+    assert "take 150 GFLOP/s sustained" in text and "1.3 times" in text  # 900 x 150 GFLOP in 900 s
+    with pytest.raises(ParameterError, match="all networks"):
+        kd.extraction_floor(costs.iloc[:1])

@@ -67,3 +67,59 @@ def test_cross_validate_records_the_epochs_each_fold_ran(torch_one_thread):
     assert (rec.loc[stopped, "last_train_acc"] >= 0.9).all()
     plain = cross_validate(SVC(), X.reshape(24, -1), y, cv="2x1", seed=0, progress=False).records
     assert not {"epochs_run", "last_train_acc"} & set(plain["metric"])  # no history, no extra records
+
+
+class _FramedLinear(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.dense = nn.Linear(400, 2000)
+
+    def forward(self, x):
+        return self.dense(x)
+
+
+def _toy_network():
+    from mer_core.features.pretrained import PooledEmbedding, run_batches
+
+    class ToyNetwork(PooledEmbedding):
+        """One linear layer over 400-sample frames: 2000 values per frame, 2 * 400 * 2000 FLOP."""
+
+        name, version, sr = "toy_net", "1", 8000
+        layer_dims = {"embedding": 2000}
+
+        def weights_available(self):
+            return True
+
+        def embed_layers(self, y, sr):
+            if self._model is None:
+                torch.manual_seed(0)
+                self._model = _FramedLinear().eval()
+            frames = y[: len(y) // 400 * 400].reshape(-1, 400)
+            return {"embedding": run_batches(self._model, frames, batch_size=64)}
+
+    return ToyNetwork()
+
+
+def test_embedding_costs_splits_a_clip_into_decoding_front_end_and_network(wav, monkeypatch, tmp_path):
+    import pandas as pd
+
+    paths = [wav(f"c{i}.wav", seconds=1.0, sr=8000) for i in range(4)]
+    tracks = pd.DataFrame({"track_id": [f"c{i}" for i in range(4)], "path": [str(p) for p in paths]})
+    monkeypatch.setattr(benchmark, "get", lambda name: _toy_network() if name == "toy_net" else
+                        __import__("mer_core.features.registry", fromlist=["get"]).get(name))
+    monkeypatch.setenv("MER_WEIGHTS_DIR", str(tmp_path / "no-weights"))
+    table = benchmark.embedding_costs(tracks, ["toy_net", "toy_net", "mfcc_stats", "vggish"], clips=2,
+                                      num_threads=1, project_to=900).set_index("network")
+    assert list(table.index) == ["toy_net_windows", "mfcc_stats", "vggish_windows"]  # one row per network
+    row = table.loc["toy_net_windows"]
+    assert row["windows_per_clip"] == 20 and row["clips"] == 2  # 1 s at 8 kHz in 400-sample frames
+    assert row["gflop_per_clip"] == pytest.approx(20 * 2 * 400 * 2000 / 1e9, abs=0.005)
+    assert row["network_s"] > 0 and row["decode_s"] > 0 and row["frontend_s"] >= 0
+    per_clip = row["decode_s"] + row["frontend_s"] + row["network_s"]
+    assert row["projected_cold_min"] == pytest.approx(900 * per_clip / 60, rel=0.01, abs=0.1)
+    assert table.loc["mfcc_stats", "note"] == "not a pretrained network"
+    assert table.loc["vggish_windows", "note"] == "weights absent: not run"
+    assert not (tmp_path / "features").exists()  # nothing cached
+    assert torch.get_num_threads() != 0
+    with pytest.raises(benchmark.ParameterError, match="clips"):
+        benchmark.embedding_costs(tracks, ["toy_net"], clips=0)

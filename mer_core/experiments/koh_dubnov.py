@@ -332,6 +332,35 @@ def run_regression(embedded: Embedded, *, dataset: str, profile: str, seed: int 
     return CVResult(res.records, res.predictions.assign(method="svr", features=embedded.features))
 
 
+EXTRACTION_TARGET_MIN = 15.0
+"""The issue's target for embedding the 900 4Q clips cold with every network, on two cores (minutes)."""
+
+
+def extraction_floor(costs: pd.DataFrame, target_min: float = EXTRACTION_TARGET_MIN) -> str:
+    """What the cost benchmark (:func:`mer_core.benchmark.embedding_costs`, its ``all networks`` row)
+    says about a cold extraction target: the projected time, how much of it is inside the networks,
+    the network passes' own time at the measured GFLOP/s, and the sustained GFLOP/s the target
+    would need even with decoding and front-ends free.
+
+    Used by: notebooks/koh_dubnov.ipynb.
+    """
+    rows = costs.set_index("network")
+    if "all networks" not in rows.index:
+        raise ParameterError("the cost table has no 'all networks' row (fewer than two networks were timed)")
+    total = rows.loc["all networks"]
+    clips = int(total["projected_clips"])
+    per_clip = total["decode_s"] + total["frontend_s"] + total["network_s"]
+    network_min = clips * total["network_s"] / 60
+    needed = clips * total["gflop_per_clip"] / (60 * target_min)
+    return (f"{clips} clips with every network: {total['projected_cold_min']:.0f} min projected "
+            f"({per_clip:.2f} s per clip, {100 * total['network_s'] / per_clip:.0f} % of it inside the networks, "
+            f"{total['gflop_per_clip']:.0f} GFLOP per clip at {total['network_gflop_per_s']:.0f} GFLOP/s: "
+            f"{network_min:.0f} min for the network passes alone). Meeting {target_min:.0f} min would take "
+            f"{needed:.0f} GFLOP/s sustained with decoding and front-ends free, "
+            f"{needed / total['network_gflop_per_s']:.1f} times what these networks reach here "
+            f"({int(total['torch_threads'])} torch threads).")
+
+
 def table1(tracks_by_dataset: dict, emomusic_counts: dict | None = None) -> pd.DataFrame:
     """Clips per class: the paper's Table 1 beside the data here.
 
