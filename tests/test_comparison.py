@@ -86,3 +86,22 @@ def test_claim_ledger_gives_a_verdict_or_says_why_not(edition, monkeypatch):
     assert mlp["verdict"] == "holds" and "0.620 vs SincNet 0.510" in mlp["ours"] and mlp["the paper"] == "F 0.63 vs 0.52"
     assert ledger.loc["L3-Net beats VGGish, and its 6144-value embedding beats its 512-value one",
                       "verdict"].startswith("cannot test here: OpenL3")
+
+
+def test_claim_ledger_tests_parisis_vocals_claim_on_the_published_folds(edition, monkeypatch):
+    from mer_core import results
+
+    parisi = pd.concat([records("Du", "cnn_vocals_repetsim", "log-mel vocals", "4q", [0.50, 0.52, 0.49, 0.51, 0.50],
+                                metric="accuracy"),
+                        records("Du", "cnn_full_mix", "log-mel full mix", "4q", [0.55, 0.56, 0.54, 0.57, 0.55],
+                                metric="accuracy")])
+    monkeypatch.setattr(results, "published", lambda name: parisi if name == "du_parisi" else None)
+    table = comparison.overview(pd.concat([comparison.published_records(edition), parisi.assign(table="du_parisi")]))
+    claim = comparison.claim_ledger(table).set_index("claim").loc[
+        "Parisi et al.: the vocals alone improve the classification (audio branch)"]
+    assert claim["verdict"] == "does not hold"
+    assert claim["ours"].startswith("vocals (REPET-SIM) 0.504 vs full mix 0.554 (accuracy; corrected paired t-test p = ")
+    monkeypatch.setattr(results, "published", lambda name: None)
+    claim = comparison.claim_ledger(table).set_index("claim").loc[
+        "Parisi et al.: the vocals alone improve the classification (audio branch)"]
+    assert claim["verdict"].startswith("cannot test here")

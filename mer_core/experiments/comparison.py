@@ -258,6 +258,7 @@ def claim_ledger(table: pd.DataFrame) -> pd.DataFrame:
 
     Used by: notebooks/comparison.ipynb.
     """
+    from ..significance import compare_methods
     from . import du, koh_dubnov, louro, louro_dl, pandrea
 
     paper_rows = [m for m in louro_dl.ROWS if m not in louro_dl.SUBSTITUTES and m in louro.TABLE1_ORIGINAL_4QAED]
@@ -358,4 +359,16 @@ def claim_ledger(table: pd.DataFrame) -> pd.DataFrame:
         add(du.PAPER, "Orjesek et al.: iterative reconstruction improves valence", "the review's statement",
             (f"IR {by['orjesek_ir']:.3f} vs dense {by['orjesek_dense']:.3f} (R² valence, a simulation)",
              _where(orjesek), HOLDS if by["orjesek_ir"] > by["orjesek_dense"] else FAILS))
+    parisi = _rows(table, du.PAPER, metric="accuracy", method=["cnn_vocals_repetsim", "cnn_full_mix"])
+    parisi_records = results.published("du_parisi")
+    if len(parisi) == 2 and parisi_records is not None and parisi_records["fold"].nunique() > 1:
+        by = parisi.set_index("method")["mean"]
+        test = compare_methods(parisi_records, "cnn_vocals_repetsim", "cnn_full_mix", "accuracy")
+        result = (f"vocals (REPET-SIM) {by['cnn_vocals_repetsim']:.3f} vs full mix {by['cnn_full_mix']:.3f} "
+                  f"(accuracy; corrected paired t-test p = {test.p_value:.3f})", _where(parisi),
+                  HOLDS if by["cnn_vocals_repetsim"] > by["cnn_full_mix"] else FAILS)
+    else:
+        result = ("no row here", "", "cannot test here: no published Parisi run with several folds")
+    add(du.PAPER, "Parisi et al.: the vocals alone improve the classification (audio branch)",
+        "the review's statement, no figure", result)
     return pd.DataFrame(rows, columns=LEDGER_COLUMNS)

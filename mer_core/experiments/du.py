@@ -2059,7 +2059,7 @@ PENDING = (
      "the synchronized lyrics emotion dataset (lyrics with line timings, 5 Hevner classes) with its audio; "
      "pretrained word embeddings; Wave-U-Net's trained weights",
      "the dataset is not in this book's data and Wave-U-Net's weights are not obtainable here; the audio "
-     "branch's cpu run (about 4 hours) is left for a GPU"),
+     "branch on the full 96 x 1366 log-mels (the paper profile) is left for a GPU"),
     ("Orjesek et al.", "the evaluation on real 2 Hz annotations, with the paper's sizes and its own IR layer "
      "(the section above runs our reading on a simulation)",
      "DEAM's audio (1802 songs with 2 Hz valence/arousal); the paper's text for the IR layer and the layer sizes; "
