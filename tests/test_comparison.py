@@ -72,7 +72,9 @@ def test_claim_ledger_gives_a_verdict_or_says_why_not(edition, monkeypatch):
     monkeypatch.setattr(results, "published", lambda name: None)  # no Grekow records in this edition
     extra = pd.concat([records("Louro et al.", "SVM Baseline", "top-100", "4q", [0.70, 0.72]),
                        records("Louro et al.", "Hybrid Augmented", "log-mel", "4q", [0.60, 0.62]),
-                       records("Louro et al.", "Baseline + TFM", "log-mel", "4q", [0.40, 0.42])])
+                       records("Louro et al.", "Baseline + TFM", "log-mel", "4q", [0.40, 0.42]),
+                       records("Pandrea et al.", "sincnet 4q -> 4q", "raw waveform, 500 ms windows", "4q", [0.40],
+                               protocol="holdout")])
     table = comparison.overview(pd.concat([comparison.published_records(edition), extra.assign(table="x")]))
     ledger = comparison.claim_ledger(table)
     assert list(ledger.columns) == comparison.LEDGER_COLUMNS
@@ -84,6 +86,9 @@ def test_claim_ledger_gives_a_verdict_or_says_why_not(edition, monkeypatch):
     assert ledger.loc["Baseline + SB improves the DL baseline", "verdict"].startswith("cannot test here")
     mlp = ledger.loc["the MLP on IS13 ComParE beats SincNet on 4Q"]
     assert mlp["verdict"] == "holds" and "0.620 vs SincNet 0.510" in mlp["ours"] and mlp["the paper"] == "F 0.63 vs 0.52"
+    windows = ledger.loc["500 ms windows beat 200 ms windows (SincNet, 4Q)"]
+    assert windows["verdict"] == "does not hold" and windows["ours"].startswith("500 ms 0.400 vs 200 ms 0.510")
+    assert ledger.loc["500 ms windows beat 200 ms windows (SincNet, 4Q)", "the paper"] == "F +4 points (English)"
     assert ledger.loc["L3-Net beats VGGish, and its 6144-value embedding beats its 512-value one",
                       "verdict"].startswith("cannot test here: OpenL3")
 

@@ -315,6 +315,17 @@ def claim_ledger(table: pd.DataFrame) -> pd.DataFrame:
     else:
         result = ("no row here", "", "cannot test here: no SincNet transfer chain ending on 4Q is published yet")
     add(pandrea.PAPER, "a transfer chain ending on 4Q beats SincNet trained on 4Q alone", theirs, result)
+    windows = {ms: _rows(table, pandrea.PAPER, method="sincnet 4q -> 4q", features=f"raw waveform, {ms} ms windows")
+               for ms in (200, 500)}
+    gain = next(f for f in pandrea.FOLLOW_UPS if "500 ms" in f["follow-up"])["gain F points"]["4Q"]
+    if all(len(part) for part in windows.values()):
+        short, long = windows[200]["mean"].iloc[0], windows[500]["mean"].iloc[0]
+        result = (f"500 ms {long:.3f} vs 200 ms {short:.3f} (macro F1; batches of 32 against 128 chunks, as the "
+                  "authors' configurations)", _where(pd.concat(windows.values())),
+                  HOLDS if long > short else FAILS)
+    else:
+        result = ("no row here", "", "cannot test here: the 200 ms or 500 ms SincNet 4Q row is not published")
+    add(pandrea.PAPER, "500 ms windows beat 200 ms windows (SincNet, 4Q)", f"F +{gain} points (English)", result)
     add(pandrea.PAPER, "SincNet on Chinese (CH-818) and Turkish audio; MLP on CH-818", "Table 1, CH and TR rows",
         ("no row here", "", "cannot test here: CH-818 is not obtainable and TR-MUSIC's audio is not public"))
 
