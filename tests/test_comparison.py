@@ -72,7 +72,9 @@ def test_claim_ledger_gives_a_verdict_or_says_why_not(edition, monkeypatch):
     monkeypatch.setattr(results, "published", lambda name: None)  # no Grekow records in this edition
     extra = pd.concat([records("Louro et al.", "SVM Baseline", "top-100", "4q", [0.70, 0.72]),
                        records("Louro et al.", "Hybrid Augmented", "log-mel", "4q", [0.60, 0.62]),
-                       records("Louro et al.", "Baseline + TFM", "log-mel", "4q", [0.40, 0.42])])
+                       records("Louro et al.", "Baseline + TFM", "log-mel", "4q", [0.40, 0.42]),
+                       records("Pandrea et al.", "sincnet 4q -> 4q", "raw waveform, 500 ms windows", "4q", [0.40],
+                               protocol="holdout")])
     table = comparison.overview(pd.concat([comparison.published_records(edition), extra.assign(table="x")]))
     ledger = comparison.claim_ledger(table)
     assert list(ledger.columns) == comparison.LEDGER_COLUMNS
@@ -84,5 +86,68 @@ def test_claim_ledger_gives_a_verdict_or_says_why_not(edition, monkeypatch):
     assert ledger.loc["Baseline + SB improves the DL baseline", "verdict"].startswith("cannot test here")
     mlp = ledger.loc["the MLP on IS13 ComParE beats SincNet on 4Q"]
     assert mlp["verdict"] == "holds" and "0.620 vs SincNet 0.510" in mlp["ours"] and mlp["the paper"] == "F 0.63 vs 0.52"
+    windows = ledger.loc["500 ms windows beat 200 ms windows (SincNet, 4Q)"]
+    assert windows["verdict"] == "does not hold" and windows["ours"].startswith("500 ms 0.400 vs 200 ms 0.510")
+    assert ledger.loc["500 ms windows beat 200 ms windows (SincNet, 4Q)", "the paper"] == "F +4 points (English)"
     assert ledger.loc["L3-Net beats VGGish, and its 6144-value embedding beats its 512-value one",
                       "verdict"].startswith("cannot test here: OpenL3")
+
+
+def test_claim_ledger_tests_parisis_vocals_claim_on_the_published_folds(edition, monkeypatch):
+    from mer_core import results
+
+    parisi = pd.concat([records("Du", "cnn_vocals_repetsim", "log-mel vocals", "4q", [0.50, 0.52, 0.49, 0.51, 0.50],
+                                metric="accuracy"),
+                        records("Du", "cnn_full_mix", "log-mel full mix", "4q", [0.55, 0.56, 0.54, 0.57, 0.55],
+                                metric="accuracy")])
+    monkeypatch.setattr(results, "published", lambda name: parisi if name == "du_parisi" else None)
+    table = comparison.overview(pd.concat([comparison.published_records(edition), parisi.assign(table="du_parisi")]))
+    claim = comparison.claim_ledger(table).set_index("claim").loc[
+        "Parisi et al.: the vocals alone improve the classification (audio branch)"]
+    assert claim["verdict"] == "does not hold"
+    assert claim["ours"].startswith("vocals (REPET-SIM) 0.504 vs full mix 0.554 (accuracy; corrected paired t-test p = ")
+    monkeypatch.setattr(results, "published", lambda name: None)
+    claim = comparison.claim_ledger(table).set_index("claim").loc[
+        "Parisi et al.: the vocals alone improve the classification (audio branch)"]
+    assert claim["verdict"].startswith("cannot test here")
+
+
+def _fake_predict_file(model, path, *, timeline=False):
+    """Windows of 3 s from 0 to 45 s: valence rises 0.1 per window, arousal is flat at 4."""
+    from mer_core.audio import AudioError
+
+    if "broken" in str(path):
+        raise AudioError(str(path), "cannot decode")
+    return {"windows": [{"start_s": 3.0 * k, "end_s": 3.0 * (k + 1), "valence": 5 + 0.1 * k, "arousal": 4.0}
+                        for k in range(15)]}
+
+
+def test_emomusic_timelines_average_the_annotations_of_each_window(monkeypatch):
+    from mer_core import predict
+
+    monkeypatch.setattr(predict, "predict_file", _fake_predict_file)
+    tracks = pd.DataFrame({"track_id": ["2", "3", "4"], "path": ["a.mp3", "broken.mp3", ""],
+                           "has_audio": [True, True, False]})
+    times = np.arange(15.0, 45.01, 0.5)
+    dynamic = pd.DataFrame({"track_id": "2", "time_s": times, "valence": (times - 30) / 30, "arousal": 0.25})
+    model = predict.EmotionModel("toy", "musicnn_msd", None, None, {"code_version": "abc"})
+    out = comparison.emomusic_timelines(model, tracks, dynamic)
+    assert list(out.columns) == comparison.TIMELINE_COLUMNS
+    assert out.attrs["skipped"] == ["3: broken.mp3: cannot decode"]
+    assert list(out["start_s"]) == [3.0 * k for k in range(5, 15)]  # annotations start at 15 s
+    first = out.iloc[0]  # 15.0 .. 17.5 s: six samples, mean valence (16.25 - 30) / 30
+    assert first["annotation_samples"] == 6
+    assert first["annotated_valence"] == pytest.approx(5 + 4 * (16.25 - 30) / 30)
+    assert first["annotated_arousal"] == pytest.approx(6.0) and first["valence"] == pytest.approx(5.5)
+    assert out.iloc[-1]["annotation_samples"] == 6  # [42, 45): the sample at 45.0 is in no window
+    assert set(out["model"]) == {"toy"} and set(out["model_code_version"]) == {"abc"}
+    agreement = comparison.timeline_agreement(out).set_index("dimension")
+    assert agreement.loc["valence", "median_r_within_clip"] == pytest.approx(1.0)  # both rise linearly
+    assert agreement.loc["valence", "clips_r_above_0"] == "1 of 1"
+    assert agreement.loc["arousal", "clips_r_above_0"] == "0 of 0"  # flat curves: no correlation
+    assert agreement.loc["arousal", "mean_offset"] == pytest.approx(-2.0)
+    assert np.isnan(agreement.loc["valence", "r_between_clips"])  # one clip
+    fig = comparison.plot_timelines(pd.concat([out, out.assign(track_id="9")]), columns=5)
+    assert sum(ax.get_visible() for ax in fig.axes) == 2
+    with pytest.raises(ParameterError, match="no timeline"):
+        comparison.timeline_agreement(out.iloc[:0])

@@ -89,5 +89,26 @@ def test_parisi_features_and_run_smoke(quadrant_clips, torch_one_thread):
     assert test_rows.nunique() == 1
     summary = du.baseline_summary(rec)
     assert len(summary) == 2
+    assert du.parisi_verdict(rec) == [f"smoke: 1 split, no paired test of the claim that {du.PARISI_CLAIM}."]
+    # five folds: vocals ahead by 0.02 in each; sentences per metric name the corrected test
+    folds = pd.concat([rec.assign(fold=f, profile="cpu", value=rec["value"] + np.where(
+        rec["method"] == "cnn_vocals_repetsim", 0.02 + 0.01 * f, 0.0)) for f in range(5)])
+    lines = du.parisi_verdict(folds)
+    assert len(lines) == 2 and lines[0].startswith("cpu, accuracy: vocals (REPET-SIM) minus full mix +0.040 over 5 "
+                                                   "shared folds, vocals ahead in 5")
+    assert lines[0].endswith("holds here.")
     with pytest.raises(ParameterError):
         du.parisi_run(data, "smoke", inputs=("wave_u_net",))
+
+
+def test_parisi_features_pool_both_inputs_alike(quadrant_clips, monkeypatch):
+    from mer_core.experiments import du
+
+    full = du.parisi_features(quadrant_clips.iloc[:4], "smoke", n_jobs=1)
+    monkeypatch.setitem(du.PROFILES["smoke"]["parisi"], "input_pool", (2, 4))
+    pooled = du.parisi_features(quadrant_clips.iloc[:4], "smoke", n_jobs=1)
+    for name in du.PARISI_INPUTS:
+        assert pooled.X[name].shape == (4, 48, 117)  # 96 x 469 in blocks of 2 x 4 (the last frame dropped)
+        np.testing.assert_allclose(pooled.X[name][:, 0, 0], full.X[name][:, :2, :4].mean(axis=(1, 2)), rtol=1e-5)
+    assert pooled.summary()["log-mel (bands x frames)"] == "48 x 117 (blocks of 2 x 4 averaged)"
+    assert full.summary()["log-mel (bands x frames)"] == "96 x 469"

@@ -59,8 +59,7 @@ EXPERIMENTS = (
     Experiment("Du", "Orjesek et al.: raw audio to 2 Hz valence/arousal, with and without iterative "
                "reconstruction (synthetic 2 Hz labels: simulation)", "du_orjesek"),
     Experiment("Du", "Parisi et al., audio branch: CNN on log-mels of the full mix vs REPET-SIM vocals (4Q)",
-               "du_parisi", pending="not run at the cpu profile: about 4 hours on 2 cores (smoke checks the "
-                                    "pipeline); a GPU run at the paper profile"),
+               "du_parisi"),
     Experiment("Du", "Parisi et al.'s lyrics branch, Orjesek et al. on real 2 Hz data, Hizlisoy et al. on TEM",
                pending="not reproducible: the lyrics dataset, DEAM's audio and TEM are not obtainable"),
 )

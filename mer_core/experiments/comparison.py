@@ -8,6 +8,10 @@ where the paper reports one for the same method on the same dataset (:func:`pape
 built from the constants each chapter copies from its paper); :func:`forest_plot` draws one
 dataset's methods with their intervals and the papers' figures.
 
+The one computation here is :func:`emomusic_timelines`: the stored ``mer predict`` model
+(:mod:`mer_core.predict`, trained on 4Q) run window by window over the emoMusic clips whose audio
+is here, beside their 2 Hz annotations (:func:`timeline_agreement`, :func:`plot_timelines`).
+
 The intervals are those of :func:`mer_core.evaluation.summarize`: folds of repeated
 cross-validation share training data, so they show spread and are optimistic as tests
 (Bouckaert & Frank 2004). Methods are compared here only within one dataset, and a row says
@@ -258,6 +262,7 @@ def claim_ledger(table: pd.DataFrame) -> pd.DataFrame:
 
     Used by: notebooks/comparison.ipynb.
     """
+    from ..significance import compare_methods
     from . import du, koh_dubnov, louro, louro_dl, pandrea
 
     paper_rows = [m for m in louro_dl.ROWS if m not in louro_dl.SUBSTITUTES and m in louro.TABLE1_ORIGINAL_4QAED]
@@ -310,6 +315,17 @@ def claim_ledger(table: pd.DataFrame) -> pd.DataFrame:
     else:
         result = ("no row here", "", "cannot test here: no SincNet transfer chain ending on 4Q is published yet")
     add(pandrea.PAPER, "a transfer chain ending on 4Q beats SincNet trained on 4Q alone", theirs, result)
+    windows = {ms: _rows(table, pandrea.PAPER, method="sincnet 4q -> 4q", features=f"raw waveform, {ms} ms windows")
+               for ms in (200, 500)}
+    gain = next(f for f in pandrea.FOLLOW_UPS if "500 ms" in f["follow-up"])["gain F points"]["4Q"]
+    if all(len(part) for part in windows.values()):
+        short, long = windows[200]["mean"].iloc[0], windows[500]["mean"].iloc[0]
+        result = (f"500 ms {long:.3f} vs 200 ms {short:.3f} (macro F1; batches of 32 against 128 chunks, as the "
+                  "authors' configurations)", _where(pd.concat(windows.values())),
+                  HOLDS if long > short else FAILS)
+    else:
+        result = ("no row here", "", "cannot test here: the 200 ms or 500 ms SincNet 4Q row is not published")
+    add(pandrea.PAPER, "500 ms windows beat 200 ms windows (SincNet, 4Q)", f"F +{gain} points (English)", result)
     add(pandrea.PAPER, "SincNet on Chinese (CH-818) and Turkish audio; MLP on CH-818", "Table 1, CH and TR rows",
         ("no row here", "", "cannot test here: CH-818 is not obtainable and TR-MUSIC's audio is not public"))
 
@@ -358,4 +374,150 @@ def claim_ledger(table: pd.DataFrame) -> pd.DataFrame:
         add(du.PAPER, "Orjesek et al.: iterative reconstruction improves valence", "the review's statement",
             (f"IR {by['orjesek_ir']:.3f} vs dense {by['orjesek_dense']:.3f} (R² valence, a simulation)",
              _where(orjesek), HOLDS if by["orjesek_ir"] > by["orjesek_dense"] else FAILS))
+    parisi = _rows(table, du.PAPER, metric="accuracy", method=["cnn_vocals_repetsim", "cnn_full_mix"])
+    parisi_records = results.published("du_parisi")
+    if len(parisi) == 2 and parisi_records is not None and parisi_records["fold"].nunique() > 1:
+        by = parisi.set_index("method")["mean"]
+        test = compare_methods(parisi_records, "cnn_vocals_repetsim", "cnn_full_mix", "accuracy")
+        result = (f"vocals (REPET-SIM) {by['cnn_vocals_repetsim']:.3f} vs full mix {by['cnn_full_mix']:.3f} "
+                  f"(accuracy; corrected paired t-test p = {test.p_value:.3f})", _where(parisi),
+                  HOLDS if by["cnn_vocals_repetsim"] > by["cnn_full_mix"] else FAILS)
+    else:
+        result = ("no row here", "", "cannot test here: no published Parisi run with several folds")
+    add(du.PAPER, "Parisi et al.: the vocals alone improve the classification (audio branch)",
+        "the review's statement, no figure", result)
     return pd.DataFrame(rows, columns=LEDGER_COLUMNS)
+
+
+# --- mer predict against the emoMusic 2 Hz curves --------------------------------------------------------
+
+TIMELINE_COLUMNS = ["track_id", "start_s", "end_s", "valence", "arousal", "annotated_valence",
+                    "annotated_arousal", "annotation_samples", "model", "model_code_version", "code_version",
+                    "machine"]
+"""Columns of :func:`emomusic_timelines`: the model's window estimates (1-9) and the annotations of the
+same seconds (their 2 Hz samples averaged, mapped from -1..1 to 1-9 by ``5 + 4 x``), the model and
+the code that trained it, and the code and machine that ran it."""
+
+
+def emomusic_timelines(model, tracks: pd.DataFrame, dynamic: pd.DataFrame, *, progress: bool = False) -> pd.DataFrame:
+    """Run ``model`` window by window (:func:`mer_core.predict.predict_file` with ``timeline``) over
+    the clips of ``tracks`` that have audio, beside their dynamic annotations.
+
+    The annotations of a window are the mean of the 2 Hz samples in ``[start_s, end_s)`` (emoMusic
+    annotates seconds 15 to 45 of each 45 s clip, so the first windows have none and are dropped),
+    mapped from the -1..1 scale to 1-9 by ``5 + 4 x`` so that both curves share the axis of the
+    model's 4Q labels (Warriner's 1-9 norms); correlations do not depend on that mapping. A clip
+    that cannot be decoded is skipped and listed in ``attrs["skipped"]``.
+
+    Parameters
+    ----------
+    model : mer_core.predict.EmotionModel
+    tracks : DataFrame
+        :func:`mer_core.datasets.emomusic.load` (``has_audio``, ``path``).
+    dynamic : DataFrame
+        :func:`mer_core.datasets.emomusic.load_dynamic`.
+
+    Returns
+    -------
+    DataFrame
+        :data:`TIMELINE_COLUMNS`, one row per window with annotations.
+
+    Used by: notebooks/comparison.ipynb.
+    """
+    from ..audio import AudioError
+    from ..predict import predict_file
+    from ..progress import progress as progress_bar
+    from ..provenance import code_version, machine
+
+    provenance = [model.name, model.provenance.get("code_version", ""), code_version(), machine()]
+    rows, skipped = [], []
+    clips = tracks[tracks["has_audio"]]
+    by_song = {tid: part for tid, part in dynamic.groupby("track_id", sort=False)}
+    for clip in progress_bar(clips.itertuples(), total=len(clips), desc="emoMusic clips", disable=not progress):
+        try:
+            result = predict_file(model, clip.path, timeline=True)
+        except AudioError as err:
+            skipped.append(f"{clip.track_id}: {err}")
+            continue
+        curve = by_song.get(clip.track_id)
+        if curve is None:
+            skipped.append(f"{clip.track_id}: no dynamic annotations")
+            continue
+        for window in result["windows"]:
+            inside = curve[(curve["time_s"] >= window["start_s"]) & (curve["time_s"] < window["end_s"])]
+            if inside.empty:
+                continue
+            rows.append([clip.track_id, window["start_s"], window["end_s"], window["valence"], window["arousal"],
+                         5 + 4 * float(inside["valence"].mean()), 5 + 4 * float(inside["arousal"].mean()),
+                         len(inside), *provenance])
+    out = pd.DataFrame(rows, columns=TIMELINE_COLUMNS)
+    out.attrs["skipped"] = skipped
+    return out
+
+
+def timeline_agreement(timelines: pd.DataFrame) -> pd.DataFrame:
+    """How the model's window estimates follow the annotated curves, per dimension.
+
+    Pearson's r within each clip (over its windows; the median over clips, and how many clips have
+    r > 0), r of the clip means across clips (does the model rank the clips as the raters do?),
+    and the mean offset (model minus annotation, 1-9 scale) over all windows.
+
+    Returns
+    -------
+    DataFrame
+        One row per dimension: ``dimension, clips, windows, median_r_within_clip, clips_r_above_0,
+        r_between_clips, mean_offset``.
+
+    Used by: notebooks/comparison.ipynb.
+    """
+    from ..evaluation import pearson_r
+
+    if timelines.empty:
+        raise ParameterError("no timeline windows to compare")
+    rows = []
+    for dimension in ("valence", "arousal"):
+        predicted, annotated = timelines[dimension], timelines[f"annotated_{dimension}"]
+        within = [pearson_r(part[f"annotated_{dimension}"], part[dimension])
+                  for _, part in timelines.groupby("track_id") if len(part) > 2]
+        within = [r for r in within if np.isfinite(r)]  # a flat curve has no correlation
+        means = timelines.groupby("track_id")[[dimension, f"annotated_{dimension}"]].mean()
+        rows.append({"dimension": dimension, "clips": timelines["track_id"].nunique(), "windows": len(timelines),
+                     "median_r_within_clip": round(float(np.median(within)), 3) if within else np.nan,
+                     "clips_r_above_0": f"{sum(r > 0 for r in within)} of {len(within)}",
+                     "r_between_clips": round(pearson_r(means[f"annotated_{dimension}"], means[dimension]), 3)
+                     if len(means) > 2 else np.nan,
+                     "mean_offset": round(float((predicted - annotated).mean()), 3)})
+    return pd.DataFrame(rows)
+
+
+def plot_timelines(timelines: pd.DataFrame, *, columns: int = 5):
+    """One panel per clip: the annotated valence and arousal (solid) and the model's (dashed), 1-9,
+    against the window's start.
+
+    Used by: notebooks/comparison.ipynb.
+    """
+    import matplotlib.pyplot as plt
+
+    clips = list(dict.fromkeys(timelines["track_id"]))
+    if not clips:
+        raise ParameterError("no timeline windows to plot")
+    rows = -(-len(clips) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(2.6 * columns, 2.2 * rows), sharex=True, sharey=True,
+                             squeeze=False, layout="constrained")
+    colours = {"valence": "tab:blue", "arousal": "tab:red"}
+    for ax, clip in zip(axes.flat, clips):
+        part = timelines[timelines["track_id"] == clip]
+        for dimension, colour in colours.items():
+            ax.plot(part["start_s"], part[f"annotated_{dimension}"], color=colour, lw=1.5,
+                    label=f"{dimension}, annotated")
+            ax.plot(part["start_s"], part[dimension], color=colour, lw=1.2, ls="--", label=f"{dimension}, model")
+        ax.set_title(f"song {clip}", fontsize="small")
+        ax.set_ylim(1, 9)
+    for ax in axes.flat[len(clips):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("window start (s)")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("1-9")
+    axes.flat[0].legend(fontsize="x-small", loc="lower left")
+    return fig

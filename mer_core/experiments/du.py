@@ -45,7 +45,7 @@ Here, in this edition:
 * **Parisi et al.**, the audio branch only (:func:`parisi_features`, :func:`parisi_run`): the same
   spectrogram CNN on the log-mel of the full mix and of the vocals, separated by REPET-SIM
   (:class:`mer_core.features.vocals.RepetSimLogMel`; Wave-U-Net's weights are not obtainable),
-  on 4Q's quadrants; smoke scale in this edition.
+  on 4Q's quadrants (all 900 clips at cpu, the log-mels averaged in 2 x 4 blocks).
 * **Pending** (:func:`pending_table`): Parisi et al.'s lyrics branch and dataset, Orjesek et al.'s
   evaluation on real annotations, and the parts of the other two that need audio pipelines or
   extractors this edition lacks.
@@ -80,7 +80,7 @@ PROFILES = {
                          "lstm": {"hidden_size": 16, "epochs": 3, "patience": 2, "batch_size": 16}},
               "orjesek": {"cv": "2x1", "clips_per_class": 4, "sr": 8000,
                           "net": {"epochs": 2, "patience": 2, "batch_size": 8}},
-              "parisi": {"cv": "holdout80-0-20x1", "clips_per_class": 5, "duration": 10.0,
+              "parisi": {"cv": "holdout80-0-20x1", "clips_per_class": 5, "duration": 10.0, "input_pool": None,
                          "cnn": {"net_params": {"channels": (8, 16, 16, 16, 16)}, "epochs": 2, "batch_size": 8}}},
     "cpu": {"cv": "holdout80-0-20x10",
             "hizlisoy": {"cv": "10x1", "without_cfs": True, "cldnn": {"epochs": 60, "batch_size": 32},
@@ -89,10 +89,8 @@ PROFILES = {
                        "lstm": {"hidden_size": 32, "epochs": 100, "patience": 10, "batch_size": 32}},
             "orjesek": {"cv": "5x1", "clips_per_class": None, "sr": 8000,
                         "net": {"epochs": 60, "patience": 8, "batch_size": 16}},
-            "parisi": {"cv": "5x1", "clips_per_class": None, "duration": 29.12,
-                       "cnn": {"net_params": {"channels": (16, 32, 32, 48, 64)}, "epochs": 15, "batch_size": 16},
-                       "skip": "not run at the cpu profile: about 4 hours on 2 CPU cores (REPET-SIM on 900 clips, "
-                               "then 5 folds x 2 inputs x 15 epochs); run it at the paper profile on a GPU"}},
+            "parisi": {"cv": "5x1", "clips_per_class": None, "duration": 29.12, "input_pool": (2, 4),
+                       "cnn": {"net_params": {}, "epochs": 15, "batch_size": 16}}},
     "paper": {"cv": "holdout80-0-20x20",
               "hizlisoy": {"cv": "10x1", "without_cfs": True, "cldnn": {"epochs": 60, "batch_size": 32},
                            "fourq": {"clips_per_class": None, "cnn": {"epochs": 30, "patience": 5, "batch_size": 32}}},
@@ -100,7 +98,7 @@ PROFILES = {
                          "lstm": {"hidden_size": 32, "epochs": 100, "patience": 10, "batch_size": 32}},
               "orjesek": {"cv": "5x1", "clips_per_class": None, "sr": 8000,
                           "net": {"epochs": 60, "patience": 8, "batch_size": 16}},
-              "parisi": {"cv": "5x1", "clips_per_class": None, "duration": 29.12,
+              "parisi": {"cv": "5x1", "clips_per_class": None, "duration": 29.12, "input_pool": None,
                          "cnn": {"net_params": {}, "epochs": 30, "batch_size": 16}}},
 }
 """Per profile:
@@ -143,12 +141,15 @@ PROFILES = {
   log-mel of the full mix and of the REPET-SIM vocal estimate, 4Q quadrants: the protocol
   (grouped by song, stratified by quadrant; 5-fold CV; smoke: one 80/20 split), the clips per
   quadrant (None: all 900; smoke: 5), the seconds kept from each clip (29.12 s = 1366 frames;
-  smoke: 10 s) and the CNN (:func:`mer_core.models.nets.cnn_baseline`, Choi's FCN-5: reduced
-  widths in smoke and cpu, full in paper; fixed epochs, no early stopping). The cpu profile
-  is skipped (``skip`` says why; the chapter prints it): from measurements on one thread of a
-  2-core AMD EPYC, REPET-SIM takes about 1.7 s per 29 s clip (25 minutes for 900 clips, cached
-  after) and an epoch of the reduced CNN about 0.13 s per clip, so 5 folds x 2 inputs x 15
-  epochs on 720 training clips take about 4 hours: a GPU run (paper profile).
+  smoke: 10 s), ``input_pool`` (cpu: both log-mels averaged in blocks of 2 bands x 4 frames,
+  96 x 1366 -> 48 x 341, as the Louro chapter's cpu profile does with
+  :func:`mer_core.experiments.louro_dl.pool_spectrograms`; None keeps the full input) and the
+  CNN (:func:`mer_core.models.nets.cnn_baseline`, Choi's FCN-5 at its published widths in cpu
+  and paper, narrower in smoke; fixed epochs, no early stopping). The pooled input is what
+  makes cpu fit: on two cores of an AMD EPYC a training step of 16 clips of the published
+  FCN-5 costs 11.8 GFLOP and 0.17 s pooled against 95 GFLOP and 2.2 s on the full input
+  (``mer train-benchmark``), so 5 folds x 2 inputs x 15 epochs take about 20 minutes instead
+  of about 4 hours; REPET-SIM adds about 1.1 s per clip, once (cached).
 """
 
 STATIC_SCALE = (1.0, 9.0)
@@ -1875,19 +1876,23 @@ def parisi_extractors(profile: str) -> dict:
 
 @dataclass
 class ParisiData:
-    """Log-mels of the same clips from both inputs: ``X[input]`` ``(n, 96, frames)``, the clips
-    (``tracks``, one row each, in the order of ``X``) and the clips that failed in either input."""
+    """Log-mels of the same clips from both inputs: ``X[input]`` ``(n, bands, frames)``, the clips
+    (``tracks``, one row each, in the order of ``X``), the clips that failed in either input and
+    the ``(bands, frames)`` blocks each log-mel was averaged in (None: not pooled)."""
 
     X: dict
     tracks: pd.DataFrame
     failures: pd.DataFrame
+    input_pool: tuple[int, int] | None = None
 
     def summary(self) -> dict:
         """Counts for the chapter."""
         x = next(iter(self.X.values()))
         return {"dataset": "4Q (real audio)", "clips": len(self.tracks),
                 "songs (groups)": int(self.tracks["group"].nunique()),
-                "log-mel (bands x frames)": f"{x.shape[1]} x {x.shape[2]}", "clips skipped": len(self.failures),
+                "log-mel (bands x frames)": f"{x.shape[1]} x {x.shape[2]}"
+                + (f" (blocks of {self.input_pool[0]} x {self.input_pool[1]} averaged)" if self.input_pool else ""),
+                "clips skipped": len(self.failures),
                 "labels": "the clip's quadrant (Panda et al.'s annotation)"}
 
 
@@ -1901,7 +1906,10 @@ def parisi_features(tracks: pd.DataFrame, profile: str, seed: int = 0, *, progre
     from ..features.base import extract
     from .features import subset
 
-    tracks = subset(tracks.dropna(subset=["quadrant"]), settings(profile)["parisi"]["clips_per_class"], seed)
+    from .louro_dl import pool_spectrograms
+
+    ps = settings(profile)["parisi"]
+    tracks = subset(tracks.dropna(subset=["quadrant"]), ps["clips_per_class"], seed)
     sets = {name: extract(tracks, ext, progress=progress, n_jobs=n_jobs)
             for name, ext in parisi_extractors(profile).items()}
     keep = set(tracks["track_id"])
@@ -1912,8 +1920,10 @@ def parisi_features(tracks: pd.DataFrame, profile: str, seed: int = 0, *, progre
     for name, fs in sets.items():
         index = {tid: i for i, tid in enumerate(fs.tracks["track_id"])}
         X[name] = np.stack([np.asarray(fs.X[index[t]], dtype=np.float32) for t in kept["track_id"]])
+        if ps["input_pool"] is not None:
+            X[name] = pool_spectrograms(X[name], ps["input_pool"])
     failures = pd.concat([fs.failures.assign(input=name) for name, fs in sets.items()], ignore_index=True)
-    return ParisiData(X, kept, failures)
+    return ParisiData(X, kept, failures, ps["input_pool"])
 
 
 def parisi_classifier(parisi_settings: dict, seed: int = 0, *, num_threads: int | None = 1):
@@ -1957,6 +1967,35 @@ def parisi_run(data: ParisiData, profile: str, seed: int = 0, *, inputs=PARISI_I
     return CVResult(pd.concat(records, ignore_index=True), pd.concat(predictions, ignore_index=True))
 
 
+PARISI_CLAIM = "using the vocals alone improves the classification (Du's review of Parisi et al.)"
+
+
+def parisi_verdict(records: pd.DataFrame) -> list[str]:
+    """The review's claim about Parisi et al.'s audio branch (:data:`PARISI_CLAIM`) tested on the
+    records of :func:`parisi_run`: per metric (accuracy, macro F1), vocals minus full mix on the
+    shared folds, the folds the vocals won, and Nadeau & Bengio's corrected paired t-test
+    (:func:`mer_core.significance.compare_methods`); one sentence per profile and metric (one per
+    profile with a single split: nothing to test).
+
+    Used by: notebooks/du.ipynb.
+    """
+    from ..significance import compare_methods
+
+    lines = []
+    for profile, part in records.groupby("profile", sort=False):
+        if part["fold"].nunique() < 2:
+            lines.append(f"{profile}: {part['fold'].nunique()} split, no paired test of the claim that {PARISI_CLAIM}.")
+            continue
+        for metric in ("accuracy", "f1_macro"):
+            test = compare_methods(part, "cnn_vocals_repetsim", "cnn_full_mix", metric)
+            verdict = ("holds" if test.mean_difference > 0 and test.p_value < 0.05 else
+                       "is not supported" if test.mean_difference <= 0 else "is not significant")
+            lines.append(f"{profile}, {metric}: vocals (REPET-SIM) minus full mix {test.mean_difference:+.3f} over "
+                         f"{test.folds} shared folds, vocals ahead in {test.wins}; corrected t = {test.t:.2f}, "
+                         f"p = {test.p_value:.3f}: the claim that {PARISI_CLAIM} {verdict} here.")
+    return lines
+
+
 # --- the four models ---------------------------------------------------------------------------------
 
 MODEL_COLUMNS = ["model", "review section", "what it does", "what it needs", "here"]
@@ -1968,7 +2007,7 @@ MODELS = (
                      "classifiers) and from mel spectrograms (CNN), also on vocals separated by Wave-U-Net",
      "what it needs": "the synchronized lyrics emotion dataset (lyrics with line timings, 5 classes) and its "
                       "audio; pretrained word embeddings; a Wave-U-Net separator",
-     "here": "runs in part (section below, smoke scale): the audio branch only, the same CNN on the log-mel of "
+     "here": "runs in part (section below): the audio branch only, the same CNN (Choi's FCN-5) on the log-mel of "
              "the full mix and of the vocals (REPET-SIM standing in for Wave-U-Net), on 4Q's quadrants; the "
              "lyrics branch and the dataset are pending"},
     {"model": "Grekow (RNN on 6 s fragments, pretrained models)", "review section": "3.2",
@@ -2020,7 +2059,7 @@ PENDING = (
      "the synchronized lyrics emotion dataset (lyrics with line timings, 5 Hevner classes) with its audio; "
      "pretrained word embeddings; Wave-U-Net's trained weights",
      "the dataset is not in this book's data and Wave-U-Net's weights are not obtainable here; the audio "
-     "branch's cpu run (about 4 hours) is left for a GPU"),
+     "branch on the full 96 x 1366 log-mels (the paper profile) is left for a GPU"),
     ("Orjesek et al.", "the evaluation on real 2 Hz annotations, with the paper's sizes and its own IR layer "
      "(the section above runs our reading on a simulation)",
      "DEAM's audio (1802 songs with 2 Hz valence/arousal); the paper's text for the IR layer and the layer sizes; "
