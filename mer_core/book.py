@@ -215,6 +215,9 @@ def publishable(profile: str, dataset_states: dict[str, str], only=None) -> tupl
 def publish(profile: str, chapters, build_dir: Path | None = None, root: Path | None = None) -> list[Path]:
     """Copy the executed notebooks and result tables of ``chapters`` from a run into ``book/``.
 
+    The tables of :data:`READ_THE_EDITION` chapters come from ``results_none/``, where they were
+    written when those chapters ran on the published edition alone.
+
     Used by: ``mer book --publish`` after :func:`publishable` and :func:`execute_notebooks`.
     """
     root = root or project_root()
@@ -223,8 +226,9 @@ def publish(profile: str, chapters, build_dir: Path | None = None, root: Path | 
     for name in chapters:
         shutil.copy2(run / f"{name}.ipynb", root / "book" / f"{name}.ipynb")
         written.append(root / "book" / f"{name}.ipynb")
+        results = run / ("results_none" if name in READ_THE_EDITION else "results")
         for table in RESULT_FILES.get(name, (name,)):
-            source = run / "results" / f"{table}.csv"
+            source = results / f"{table}.csv"
             if source.is_file():
                 shutil.copy2(source, root / "book" / "results" / source.name)
                 written.append(root / "book" / "results" / source.name)

@@ -63,6 +63,20 @@ def test_publish_copies_only_the_named_chapters(tmp_path):
     assert (root / "book" / "results" / "louro_dl_timing.csv").read_text() == "louro_dl_timing"
 
 
+
+def test_publish_takes_edition_readers_tables_from_their_edition_only_run(tmp_path):
+    root, build = tmp_path / "repo", tmp_path / "build"
+    (root / "book" / "results").mkdir(parents=True)
+    run = book.executed_dir("cpu", build)
+    (run / "results").mkdir(parents=True)
+    (run / "results_none").mkdir()
+    (run / "comparison.ipynb").write_text("comparison")
+    (run / "results" / "comparison_shared.csv").write_text("stale, from the papers' run")
+    (run / "results_none" / "comparison_shared.csv").write_text("from the edition")
+    written = book.publish("cpu", ["comparison"], build, root=root)
+    assert sorted(p.name for p in written) == ["comparison.ipynb", "comparison_shared.csv"]
+    assert (root / "book" / "results" / "comparison_shared.csv").read_text() == "from the edition"
+
 @pytest.mark.skipif(not (ROOT / ".git").exists(), reason="needs the git checkout")
 def test_book_without_datasets_keeps_book_and_shows_the_published_edition(tmp_path):
     """A newcomer's run: no dataset at all. Tracked files stay byte-identical; the HTML shows the
@@ -111,3 +125,19 @@ def test_a_notebook_runs_in_a_fresh_kernel_with_only_its_parameters(tmp_path, mo
     assert records["profile"].eq("smoke").all() and records["code_version"].notna().all()
     text = json.dumps(json.loads(out.read_text())["cells"])
     assert "this run" in text
+
+
+@pytest.mark.parametrize("name", list(book.CHAPTERS))
+def test_each_notebook_is_valid_nbformat_with_cell_ids(name):
+    """papermill and Jupyter Book read these files; a cell without an id is an nbformat warning today
+    and an error in later versions."""
+    import warnings
+
+    import nbformat
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        notebook = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+        nbformat.validate(notebook)
+    ids = [cell["id"] for cell in notebook.cells]
+    assert len(set(ids)) == len(ids)

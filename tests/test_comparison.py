@@ -74,7 +74,9 @@ def test_claim_ledger_gives_a_verdict_or_says_why_not(edition, monkeypatch):
                        records("Louro et al.", "Hybrid Augmented", "log-mel", "4q", [0.60, 0.62]),
                        records("Louro et al.", "Baseline + TFM", "log-mel", "4q", [0.40, 0.42]),
                        records("Pandrea et al.", "sincnet 4q -> 4q", "raw waveform, 500 ms windows", "4q", [0.40],
-                               protocol="holdout")])
+                               protocol="holdout"),
+                       # the shared protocol's rerun of the SVM: never one of the ledger's rows
+                       records("Louro et al.", "SVM Baseline", "top-100", "4q", [0.90, 0.92], protocol="shared 10x10")])
     table = comparison.overview(pd.concat([comparison.published_records(edition), extra.assign(table="x")]))
     ledger = comparison.claim_ledger(table)
     assert list(ledger.columns) == comparison.LEDGER_COLUMNS

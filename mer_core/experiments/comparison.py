@@ -254,6 +254,8 @@ def claim_ledger(table: pd.DataFrame) -> pd.DataFrame:
     A claim is checked on the rows that stand for it (like-for-like rows; a substitute model never
     stands for the paper's); "holds" compares means over folds and says nothing about significance
     (the shared-protocol section is where paired tests belong). A claim this book cannot test says why.
+    The shared protocol's rows (:data:`~mer_core.experiments.shared.PROTOCOL_PREFIX`) are left out:
+    a claim is checked under its paper's own protocol, where every row it compares was run.
 
     Parameters
     ----------
@@ -263,8 +265,9 @@ def claim_ledger(table: pd.DataFrame) -> pd.DataFrame:
     Used by: notebooks/comparison.ipynb.
     """
     from ..significance import compare_methods
-    from . import du, koh_dubnov, louro, louro_dl, pandrea
+    from . import du, koh_dubnov, louro, louro_dl, pandrea, shared
 
+    table = table[~table["protocol"].astype(str).str.startswith(shared.PROTOCOL_PREFIX)]
     paper_rows = [m for m in louro_dl.ROWS if m not in louro_dl.SUBSTITUTES and m in louro.TABLE1_ORIGINAL_4QAED]
     deep = [m for m in paper_rows if m != "SVM Baseline"]
     t1 = louro.TABLE1_ORIGINAL_4QAED
