@@ -153,3 +153,25 @@ def test_emomusic_timelines_average_the_annotations_of_each_window(monkeypatch):
     assert sum(ax.get_visible() for ax in fig.axes) == 2
     with pytest.raises(ParameterError, match="no timeline"):
         comparison.timeline_agreement(out.iloc[:0])
+
+
+def test_va_plane_pairs_each_methods_two_targets_and_numbers_them_best_arousal_first(edition):
+    import matplotlib.pyplot as plt
+
+    regressions = pd.concat([
+        records("Quan & Dong", "SVR", "top-100", "4q", [0.50, 0.56], metric="r2_arousal"),
+        records("Quan & Dong", "SVR", "top-100", "4q", [0.40, 0.42], metric="r2_valence"),
+        records("Du", "lstm", "MFCC", "4q", [0.30, 0.40], metric="r2_arousal"),
+        records("Du", "lstm", "MFCC", "4q", [0.10, 0.20], metric="r2_valence"),
+        records("Du", "lstm", "MFCC", "4q", [0.9, 0.9], metric="r2_valence", protocol="10x1"),  # no arousal pair
+    ]).assign(table="x")
+    table = comparison.overview(pd.concat([comparison.published_records(edition), regressions]))
+    fig, ax = plt.subplots()
+    key = comparison.va_plane(table, "4q", ax=ax)
+    assert key[["number", "paper", "method"]].values.tolist() == [[1, "Quan & Dong", "SVR"], [2, "Du", "lstm"]]
+    assert key["mean_arousal"].round(3).tolist() == [0.53, 0.35]
+    assert key["mean_valence"].round(3).tolist() == [0.41, 0.15]
+    assert len(ax.lines) >= 3  # two points and the diagonal
+    plt.close(fig)
+    with pytest.raises(ParameterError, match="both valence and arousal"):
+        comparison.va_plane(table, "turkish")

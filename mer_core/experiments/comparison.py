@@ -211,6 +211,66 @@ def forest_plot(table: pd.DataFrame, dataset: str, metric: str, *, ax=None, max_
     return ax
 
 
+def va_plane(table: pd.DataFrame, dataset: str = "4q", *, ax=None):
+    """Every method that regresses both valence and arousal on ``dataset``: R² of arousal against
+    R² of valence with their 95 % intervals, one colour per paper, numbered best-arousal first.
+
+    Points below the diagonal predict arousal better than valence (the claim of Koh & Dubnov and
+    Grekow). The papers' own R² come from other data (emoMusic, their own sets): they are in the
+    table and the forest plots, not on this plane.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`overview`.
+    dataset : str
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    DataFrame
+        The key to the numbers: ``number, paper, method, features, protocol, profile`` and the mean
+        and interval of each target.
+
+    Used by: notebooks/comparison.ipynb.
+    """
+    import matplotlib.pyplot as plt
+
+    keys = ["paper", "method", "features", "protocol", "profile"]
+    part = table[table["dataset"] == dataset]
+    arousal, valence = (part[part["metric"] == f"r2_{target}"].set_index(keys)[["mean", "ci95_low", "ci95_high"]]
+                        .add_suffix(f"_{target}") for target in ("arousal", "valence"))
+    both = arousal.join(valence, how="inner")
+    if not len(both):
+        raise ParameterError(f"no method regresses both valence and arousal on {dataset!r}")
+    key = both.sort_values("mean_arousal", ascending=False).reset_index()
+    key.insert(0, "number", np.arange(1, len(key) + 1))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 6))
+    papers = list(dict.fromkeys(key["paper"]))
+    colours = dict(zip(papers, plt.get_cmap("tab10").colors))
+    for row in key.to_dict("records"):
+        colour = colours[row["paper"]]
+        ax.errorbar(row["mean_arousal"], row["mean_valence"], color=colour, fmt="o", ms=4, lw=0.8, alpha=0.8,
+                    xerr=[[row["mean_arousal"] - row["ci95_low_arousal"]], [row["ci95_high_arousal"] - row["mean_arousal"]]],
+                    yerr=[[row["mean_valence"] - row["ci95_low_valence"]], [row["ci95_high_valence"] - row["mean_valence"]]])
+        ax.annotate(str(row["number"]), (row["mean_arousal"], row["mean_valence"]), xytext=(3, 3),
+                    textcoords="offset points", fontsize=7, color=colour)
+    low = min(key["ci95_low_arousal"].min(), key["ci95_low_valence"].min(), 0.0)
+    high = max(key["ci95_high_arousal"].max(), key["ci95_high_valence"].max())
+    ax.plot([low, high], [low, high], color="grey", ls="--", lw=0.8)
+    ax.set_xlim(low, high)
+    ax.set_ylim(low, high)
+    ax.set_aspect("equal")
+    for paper in papers:
+        ax.plot([], [], "o", color=colours[paper], label=paper)
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_xlabel("R² arousal (mean, 95 % interval)")
+    ax.set_ylabel("R² valence (mean, 95 % interval)")
+    ax.set_title(f"{DATASET_TITLES.get(dataset, dataset)}: below the diagonal, arousal is predicted better")
+    ax.grid(alpha=0.3)
+    return key
+
 # --- the claim ledger -------------------------------------------------------------------------------
 
 LEDGER_COLUMNS = ["paper", "claim", "the paper", "ours", "data and profile", "verdict"]
