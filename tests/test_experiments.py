@@ -181,3 +181,20 @@ def test_training_summary_counts_epochs_and_folds_that_reached_the_stop():
     assert table.loc["DL Baseline", "folds at 90% train acc"] == "1 of 2"
     assert table.loc["CRNN"].tolist() == ["7", "2 of 2"]
     assert "Autoencoder" not in table.index
+
+
+def test_the_louro_fold_key_digests_every_module_its_rows_import():
+    """A module the rows run (imported by louro_dl, or lazily by the registry rows) is in MODEL_CODE,
+    unless it cannot change a result (paths, errors, progress, provenance, the store itself)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, mer_core.experiments.louro_dl, mer_core.features.registry; "
+            "print(' '.join(m for m in sys.modules if m.startswith('mer_core.')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    cannot_change_a_result = {"cluster", "config", "errors", "progress", "provenance", "runstore", "experiments",
+                              "experiments.louro"}
+    packages = {"features", "models"}  # their __init__ is listed as "<package>.__init__"
+    for module in (m.removeprefix("mer_core.") for m in loaded):
+        name = f"{module}.__init__" if module in packages else module
+        assert name in louro_dl.MODEL_CODE or module in cannot_change_a_result, module

@@ -93,9 +93,14 @@ SUBSTITUTES = {"OpenL3 -> musicnn MTT embedding + RF": "OpenL3", "OpenL3 -> aisf
 paper row they stand beside. They are never scored against that row: differences and the rank
 correlation use like-for-like rows only (:func:`paper_table`)."""
 
-MODEL_CODE = ("audio", "features", "models", "evaluation", "experiments.louro_dl")
+MODEL_CODE = ("audio", "weights", "features.__init__", "features.base", "features.spectral", "features.augmented",
+              "features.musicnn", "features.pretrained", "features.tf_checkpoint", "features.aisfx",
+              "features.registry", "models.__init__", "models.augment", "models.hybrid", "models.inputs",
+              "models.nets", "models.regression_nets", "models.regressors", "models.torch_estimator",
+              "models.transfer", "models.validation_search", "models.zoo", "evaluation", "experiments.louro_dl")
 """Modules whose source is digested into :func:`fold_key`: a stored fold is reused only under the
-code that computed it."""
+code that computed it. Every module the rows import is here (a test checks it), and no other: a
+change to another chapter's extractor or model (Essentia, SincNet, ...) leaves the stored folds valid."""
 
 STORE = "louro_dl"
 """Run-store name of the rows (:func:`mer_core.runstore.store_dir`)."""
