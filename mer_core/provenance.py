@@ -30,7 +30,7 @@ def source_digest(*modules: str) -> str:
     """Short SHA-256 over the source files of ``mer_core`` modules or packages (dotted names
     relative to ``mer_core``, e.g. ``"models"``, ``"evaluation"``): changes when their code does.
 
-    Used by: :func:`mer_core.experiments.louro_dl.row_key` (a stored row is reused only
+    Used by: :func:`mer_core.experiments.louro_dl.fold_key` (a stored fold is reused only
     under the code that computed it).
     """
     root = Path(__file__).resolve().parent

@@ -1,6 +1,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.ensemble import RandomForestClassifier
 
 from mer_core import runstore
 from mer_core.evaluation import RECORD_COLUMNS, summarize
@@ -91,14 +92,45 @@ def test_run_store_resumes_finished_rows_and_keys_on_the_settings(tmp_path, monk
     assert len(built) == 4  # changed model code: the stored row is stale and is computed again
 
 
+def test_an_interrupted_row_resumes_at_its_missing_fold_with_cross_validates_folds(tmp_path, monkeypatch):
+    from mer_core.evaluation import cross_validate
+
+    tracks = _tracks().assign(group=lambda t: t["track_id"])
+    level = tracks["quadrant"].str[1].astype(int).to_numpy()[:, None]
+    X = np.random.default_rng(0).normal(size=(len(tracks), 3)) + level
+    fits = []
+
+    class CountingForest(RandomForestClassifier):
+        def fit(self, X, y):
+            fits.append(len(y))
+            return super().fit(X, y)
+
+    monkeypatch.setattr(louro_dl, "build_row", lambda row, data: (CountingForest(n_estimators=20, random_state=0), X,
+                                                                   "toy"))
+    data = louro_dl.LouroData(tracks, pd.DataFrame(), "smoke", seed=0)
+    whole, _ = louro_dl.run_rows(data, ["DL Baseline"], store=tmp_path, progress=False)
+    direct = cross_validate(CountingForest(n_estimators=20, random_state=0), X, data.y, groups=tracks["group"],
+                            cv="2x1", seed=0, progress=False, paper=louro_dl.PAPER, method="DL Baseline",
+                            features="toy", dataset="4q", profile="smoke")
+    keep = ["method", "fold", "metric", "value", "n_train", "n_test"]
+    pd.testing.assert_frame_equal(whole.records[keep], direct.records[keep])
+    pd.testing.assert_frame_equal(whole.predictions.drop(columns="method"), direct.predictions)
+    (tmp_path / f"{louro_dl.fold_key('DL Baseline', 1, data)}.pkl").unlink()  # killed during fold 1
+    fits.clear()
+    resumed, timing = louro_dl.run_rows(data, ["DL Baseline"], store=tmp_path, progress=False)
+    assert len(fits) == 1  # only the missing fold was trained
+    assert timing.loc[0, "source"] == "run store (1 of 2 folds)"
+    pd.testing.assert_frame_equal(resumed.records[keep], whole.records[keep])
+
+
 def test_network_sizes_follow_the_profile():
-    cpu, paper = louro_dl.network_sizes("cpu"), louro_dl.network_sizes("paper")
+    smoke, cpu, paper = (louro_dl.network_sizes(p) for p in ("smoke", "cpu", "paper"))
     assert cpu.loc["cnn_baseline", "input per sample"] == "48 x 341"
     assert paper.loc["cnn_baseline", "input per sample"] == "96 x 1366"
     assert cpu.loc["shortchunk", "input per sample"] == "48 x 41"  # 3.5 s at the pooled frame rate
-    narrow = cpu["parameters (narrow width)"]
-    assert (narrow < cpu["parameters (published width)"]).all()
-    assert (paper["parameters (paper width)"] == paper["parameters (published width)"]).all()
+    assert (smoke["parameters (narrow width)"] < smoke["parameters (published width)"]).all()
+    for sizes in (cpu, paper):  # both run the published widths (cpu on the pooled input)
+        assert (sizes["parameters (paper width)"] == sizes["parameters (published width)"]).all()
 
 
 def test_prepare_leaves_undecodable_clips_out_of_every_input(damaged_fourq, capsys):
@@ -135,3 +167,34 @@ def test_header_makes_warnings_one_line_without_machine_paths(tmp_path, monkeypa
     header("smoke", str(tmp_path), 0)
     text = warnings.formatwarning("3 clips missing", UserWarning, "/home/someone/mer_core/x.py", 12)
     assert text == "UserWarning: 3 clips missing\n"
+
+
+def test_training_summary_counts_epochs_and_folds_that_reached_the_stop():
+    rows = [("DL Baseline", 0, "epochs_run", 11.0), ("DL Baseline", 0, "last_train_acc", 0.93),
+            ("DL Baseline", 1, "epochs_run", 30.0), ("DL Baseline", 1, "last_train_acc", 0.85),
+            ("CRNN", 0, "epochs_run", 7.0), ("CRNN", 0, "last_train_acc", 0.91),
+            ("CRNN", 1, "epochs_run", 7.0), ("CRNN", 1, "last_train_acc", 0.95),
+            ("Autoencoder", 0, "f1_macro", 0.5)]
+    records = pd.DataFrame(rows, columns=["method", "fold", "metric", "value"])
+    table = louro_dl.training_summary(records)
+    assert table.loc["DL Baseline", "epochs run"] == "11–30"
+    assert table.loc["DL Baseline", "folds at 90% train acc"] == "1 of 2"
+    assert table.loc["CRNN"].tolist() == ["7", "2 of 2"]
+    assert "Autoencoder" not in table.index
+
+
+def test_the_louro_fold_key_digests_every_module_its_rows_import():
+    """A module the rows run (imported by louro_dl, or lazily by the registry rows) is in MODEL_CODE,
+    unless it cannot change a result (paths, errors, progress, provenance, the store itself)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, mer_core.experiments.louro_dl, mer_core.features.registry; "
+            "print(' '.join(m for m in sys.modules if m.startswith('mer_core.')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    cannot_change_a_result = {"cluster", "config", "errors", "progress", "provenance", "runstore", "experiments",
+                              "experiments.louro"}
+    packages = {"features", "models"}  # their __init__ is listed as "<package>.__init__"
+    for module in (m.removeprefix("mer_core.") for m in loaded):
+        name = f"{module}.__init__" if module in packages else module
+        assert name in louro_dl.MODEL_CODE or module in cannot_change_a_result, module

@@ -1,25 +1,31 @@
 """Louro et al., Table 1: every deep-learning row on the real 4Q audio, under one protocol.
 
 Each row is a scikit-learn estimator plus the per-clip input it reads; :func:`run_rows` runs
-them all through :func:`mer_core.evaluation.cross_validate` with the same folds (same seed,
-song-level stratified splits), so the rows differ only in the method.
+them all on the same folds as :func:`mer_core.evaluation.cross_validate` would (same seed,
+song-level stratified splits), so the rows differ only in the method, and keeps every finished
+fold in the run store. ``python -m mer_core.experiments.louro_dl --profile cpu`` fills that store
+in the background (resumable fold by fold); the notebook then reads it.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import torch
 
+from .. import cluster, runstore
 from ..config import check_profile
 from ..errors import DatasetError
-from .. import runstore
 from ..provenance import code_version, machine, source_digest
-from ..evaluation import CVResult, cross_validate
+# one fold at a time, so that a stored fold survives an interrupted row (evaluation has no public
+# per-split entry yet; _run_protocol is what cross_validate runs)
+from ..evaluation import CVResult, _labels_and_predictions, _run_protocol, classification_metrics, make_splits
 from ..features import extract
 from ..features.augmented import AugmentedLogMel
 from ..features.musicnn import MusicnnFrontend, MusicnnMel
@@ -37,21 +43,22 @@ PROFILES = {
     "smoke": {"clips_per_class": 8, "cv": "2x1", "duration": 6.0, "input_pool": None, "epochs": 1,
               "pretrain_epochs": 1, "ae_epochs": 1, "finetune_epochs": 1, "copies": 1, "batch_size": 8,
               "hybrid_weight": 0.5, "forest_trees": 50, "width": "narrow", "musicnn_freeze": "backbone"},
-    "cpu": {"clips_per_class": None, "cv": "5x1", "duration": 29.12, "input_pool": (2, 4), "epochs": 10,
+    "cpu": {"clips_per_class": None, "cv": "5x1", "duration": 29.12, "input_pool": (2, 4), "epochs": 30,
             "pretrain_epochs": 5, "ae_epochs": 8, "finetune_epochs": 5, "copies": 1, "batch_size": 16,
-            "hybrid_weight": None, "forest_trees": 500, "width": "narrow", "musicnn_freeze": "frontend"},
+            "hybrid_weight": None, "forest_trees": 500, "width": "paper", "musicnn_freeze": "frontend"},
     "paper": {"clips_per_class": None, "cv": "10x10", "duration": 29.12, "input_pool": None, "epochs": 100,
               "pretrain_epochs": 50, "ae_epochs": 30, "finetune_epochs": 30, "copies": 2, "batch_size": 16,
               "hybrid_weight": None, "forest_trees": 500, "width": "paper", "musicnn_freeze": "none"},
 }
-"""Settings per profile. ``width`` "narrow" shrinks channel widths to fit a 2-core CPU
-(:data:`NARROW_NETS`); "paper" keeps each network's published widths. ``input_pool``
-``(bands, frames)`` averages blocks of the 96 x 1366 log-mel (``cpu``: 48 bands x 341 frames of
-85 ms), which cuts a CNN epoch about ten-fold; the other profiles keep Choi et al.'s input.
-Louro et al.'s early stopping (training accuracy >= 90 %) applies in every profile; ``epochs``
-is its ceiling. What each row cost is measured, not assumed: the chapter's timing table (from
-:func:`run_rows`) gives the seconds, machine and code version of every row. ``paper`` is meant
-for a GPU."""
+"""Settings per profile. ``width`` "paper" keeps each network's published widths; "narrow"
+(``smoke`` only) shrinks them (:data:`NARROW_NETS`). ``input_pool`` ``(bands, frames)`` averages
+blocks of the 96 x 1366 log-mel (``cpu``: 48 bands x 341 frames of 85 ms), which cuts a CNN epoch
+about eight-fold (``mer train-benchmark``: 11.8 against 95 GFLOP per step of the DL baseline);
+``paper`` keeps Choi et al.'s input and is meant for a GPU. Louro et al.'s early stopping
+(training accuracy >= 90 %) applies in every profile and ``epochs`` is only its ceiling: at
+``cpu`` the published-width DL baseline reached 90 % after 11 epochs on fold 0 (the chapter
+records the epochs of every fold). What each row cost is measured, not assumed: the chapter's
+timing table (from :func:`run_rows`) gives the seconds, machine and code version of every row."""
 
 NARROW_NETS = {
     "cnn_baseline": {"channels": (16, 32, 32, 48, 64)},
@@ -86,9 +93,17 @@ SUBSTITUTES = {"OpenL3 -> musicnn MTT embedding + RF": "OpenL3", "OpenL3 -> aisf
 paper row they stand beside. They are never scored against that row: differences and the rank
 correlation use like-for-like rows only (:func:`paper_table`)."""
 
-MODEL_CODE = ("audio", "features", "models", "evaluation", "experiments.louro_dl")
-"""Modules whose source is digested into :func:`row_key`: a stored row is reused only under the
-code that computed it."""
+MODEL_CODE = ("audio", "weights", "features.__init__", "features.base", "features.spectral", "features.augmented",
+              "features.musicnn", "features.pretrained", "features.tf_checkpoint", "features.aisfx",
+              "features.registry", "models.__init__", "models.augment", "models.hybrid", "models.inputs",
+              "models.nets", "models.regression_nets", "models.regressors", "models.torch_estimator",
+              "models.transfer", "models.validation_search", "models.zoo", "evaluation", "experiments.louro_dl")
+"""Modules whose source is digested into :func:`fold_key`: a stored fold is reused only under the
+code that computed it. Every module the rows import is here (a test checks it), and no other: a
+change to another chapter's extractor or model (Essentia, SincNet, ...) leaves the stored folds valid."""
+
+STORE = "louro_dl"
+"""Run-store name of the rows (:func:`mer_core.runstore.store_dir`)."""
 
 NOT_REPRODUCIBLE = ("New-4QAED C", "New-4QAED B")
 """Table 1 columns that need the New-4QAED dataset, which is not public."""
@@ -119,7 +134,7 @@ def pool_spectrograms(X: np.ndarray, pool: tuple[int, int]) -> np.ndarray:
     Trailing bands or frames that do not fill a block are dropped. Averages are taken on the
     decibel values, as a strided average pool on the network's input would.
 
-    Used by: :class:`LouroData` (``input_pool`` of the ``cpu`` profile).
+    Used by: :class:`LouroData` (``input_pool`` of the ``cpu`` profile), :func:`mer_core.experiments.du.parisi_features`.
     """
     X = np.asarray(X)
     fb, ft = (int(p) for p in pool)
@@ -338,10 +353,11 @@ def build_row(row: str, data: LouroData):
     raise ValueError(f"unknown row {row!r}; choose from {ROWS}")
 
 
-def row_key(row: str, data: LouroData) -> str:
-    """Run-store key of a row (:func:`mer_core.runstore.run_key`): row, profile settings, seed,
-    clips and the source of the model code (:data:`MODEL_CODE`), so a stale row is never reused."""
-    spec = {"row": row, "profile": data.profile, "settings": data.settings, "seed": data.seed,
+def fold_key(row: str, fold: int, data: LouroData) -> str:
+    """Run-store key of one fold of a row (:func:`mer_core.runstore.run_key`): row, fold, profile
+    settings, seed, clips and the source of the model code (:data:`MODEL_CODE`), so a stale fold is
+    never reused."""
+    spec = {"row": row, "fold": fold, "profile": data.profile, "settings": data.settings, "seed": data.seed,
             "clips": list(map(str, data.tracks["track_id"]))}
     return runstore.run_key(spec, MODEL_CODE)
 
@@ -350,42 +366,64 @@ def run_rows(data: LouroData, rows=ROWS, *, store: str | os.PathLike | None = No
              progress: bool = True) -> tuple[CVResult, pd.DataFrame]:
     """Evaluate ``rows`` on the same folds; return the results and a timing table (seconds per row).
 
-    With ``store`` (a folder), each finished row is saved there under :func:`row_key` and a
-    later call with the same row, settings, seed, clips and model code loads it instead of
-    training again: a long run can be resumed, and rows can be computed by separate processes
-    (one per core) and assembled by the notebook. The timing table keeps the seconds of the
-    original run and says where each row came from and which code version computed it.
+    With ``store`` (a folder), each finished fold is saved there under :func:`fold_key` and a
+    later call with the same row, fold, settings, seed, clips and model code loads it instead of
+    training again: an interrupted run resumes at the fold it stopped in, and rows can be computed
+    by separate processes and assembled by the notebook. Folds run one after another (each network
+    uses every core), or, when a Dask scheduler is named (:mod:`mer_core.cluster`), a row's missing
+    folds run together on the cluster. The timing table keeps the seconds of the original runs and
+    says how many folds came from the store and which code versions computed them.
 
-    Used by: notebooks/louro_dl.ipynb.
+    Used by: notebooks/louro_dl.ipynb, the store fill (``python -m mer_core.experiments.louro_dl``).
     """
     check_profile(data.profile)
     s = data.settings
+    y = data.y
+    splits = make_splits(y, s["cv"], groups=data.tracks["group"].to_numpy(), seed=data.seed)
+    score = partial(classification_metrics, labels=np.unique(y))
     records, predictions, timing = [], [], []
-    groups = data.tracks["group"].to_numpy()
     for row in rows:
-        key = row_key(row, data)
-        saved = runstore.load(store, key)
-        if saved is not None:
-            res, row_timing = saved["result"], saved["timing"]
-            row_timing["source"] = f"run store ({key})"
-        else:
+        keys = {split.fold: fold_key(row, split.fold, data) for split in splits}
+        pieces = {fold: runstore.load(store, key) for fold, key in keys.items()}
+        missing = [split for split in splits if pieces[split.fold] is None]
+        inputs_s = 0.0
+        if missing:
             start = time.perf_counter()
             estimator, X, features = build_row(row, data)
-            prepared = time.perf_counter()
-            res = cross_validate(estimator, X, data.y, groups=groups, cv=s["cv"], seed=data.seed, progress=progress,
-                                 paper=PAPER, method=row, features=features, dataset="4q", profile=data.profile)
-            done = time.perf_counter()
-            row_timing = {"method": row, "inputs_s": round(prepared - start, 1), "cv_s": round(done - prepared, 1),
-                          "folds": res.records["fold"].nunique(), "clips": len(data.y), "machine": machine(),
-                          "code_version": code_version(), "model_code": source_digest(*MODEL_CODE),
-                          "torch_threads": torch.get_num_threads(),
-                          "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-            runstore.save(store, key, {"result": res, "timing": row_timing})
-            row_timing = {**row_timing, "source": "computed"}
-        records.append(res.records)
-        predictions.append(res.predictions.assign(method=row))
+            inputs_s = time.perf_counter() - start
+            meta = (PAPER, row, features, "4q", s["cv"], data.profile)
+            batches = [missing] if cluster.scheduler_address() else [[split] for split in missing]
+            for batch in batches:
+                start = time.perf_counter()
+                res = _run_protocol(estimator, X, y, batch, score, _labels_and_predictions, n_jobs=1,
+                                    progress=progress and len(batch) > 1, meta=meta)
+                seconds = (time.perf_counter() - start) / len(batch)
+                for split in batch:
+                    piece = {"records": res.records[res.records["fold"] == split.fold],
+                             "predictions": res.predictions[res.predictions["fold"] == split.fold],
+                             "seconds": seconds, "machine": machine(), "code_version": code_version(),
+                             "torch_threads": torch.get_num_threads(),
+                             "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                    runstore.save(store, keys[split.fold], piece)
+                    pieces[split.fold] = piece
+                if progress:
+                    done = sum(p is not None for p in pieces.values())
+                    print(f"{row}: {done} of {len(splits)} folds", flush=True)
+        ordered = [pieces[split.fold] for split in splits]
+        row_records = pd.concat([p["records"] for p in ordered], ignore_index=True)
+        records.append(row_records)
+        predictions.append(pd.concat([p["predictions"] for p in ordered], ignore_index=True).assign(method=row))
+        stored = len(splits) - len(missing)
+        row_timing = {"method": row, "inputs_s": round(inputs_s, 1),
+                      "cv_s": round(sum(p["seconds"] for p in ordered), 1), "folds": len(splits),
+                      "clips": len(y), "machine": "; ".join(sorted({p["machine"] for p in ordered})),
+                      "code_version": "; ".join(sorted({p["code_version"] for p in ordered})),
+                      "model_code": source_digest(*MODEL_CODE),
+                      "torch_threads": max(p["torch_threads"] for p in ordered),
+                      "finished": max(p["finished"] for p in ordered),
+                      "source": "computed" if not stored else f"run store ({stored} of {len(splits)} folds)"}
         timing.append(row_timing)
-        f1 = res.records.loc[res.records["metric"] == "f1_macro", "value"].mean()
+        f1 = row_records.loc[row_records["metric"] == "f1_macro", "value"].mean()
         print(f"{row}: macro F1 {f1:.3f} ({row_timing['cv_s']:.0f} s, {row_timing['source']})", flush=True)
     return (CVResult(pd.concat(records, ignore_index=True), pd.concat(predictions, ignore_index=True)),
             pd.DataFrame(timing))
@@ -422,3 +460,50 @@ def paper_table(summary: pd.DataFrame, profile: str) -> pd.DataFrame:
         row.update({f"paper {c}": "not reproducible (dataset not public)" for c in NOT_REPRODUCIBLE})
         rows.append(row)
     return pd.DataFrame(rows).set_index("method")
+
+
+def training_summary(records: pd.DataFrame, stop: float = 0.9) -> pd.DataFrame:
+    """Per method, how its networks trained: epochs run per fold (``min–max``) and how many folds
+    reached Louro et al.'s stop (training accuracy >= ``stop``) rather than the epoch ceiling.
+
+    ``records`` are the run's records with the ``epochs_run`` and ``last_train_acc`` metrics of
+    :func:`mer_core.evaluation.training_metrics`; methods without them (the SVM, the forests)
+    are left out.
+
+    Used by: notebooks/louro_dl.ipynb (joined to :func:`paper_table`).
+    """
+    part = records[records["metric"].isin(["epochs_run", "last_train_acc"])]
+    wide = part.pivot_table(index=["method", "fold"], columns="metric", values="value", aggfunc="first")
+    rows = {}
+    for method, folds in wide.groupby(level="method", sort=False):
+        epochs = folds["epochs_run"].astype(int)
+        row = {"epochs run": f"{epochs.min()}–{epochs.max()}" if epochs.min() != epochs.max() else str(epochs.min())}
+        if "last_train_acc" in folds:
+            row[f"folds at {stop:.0%} train acc"] = f"{int((folds['last_train_acc'] >= stop).sum())} of {len(folds)}"
+        rows[method] = row
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("method")
+
+def _main() -> None:
+    parser = argparse.ArgumentParser(description="Fill the run store of Louro et al.'s Table 1 rows (the notebook "
+                                                 "reads it); resumable fold by fold.")
+    parser.add_argument("--profile", default="cpu")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--rows", default="all", help="comma-separated rows of ROWS, in the order to run them")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads of each network")
+    args = parser.parse_args()
+    from ..config import locate
+    from ..datasets import fourq
+
+    torch.set_num_threads(args.threads)
+    rows = ROWS if args.rows == "all" else [r.strip() for r in args.rows.split(",")]
+    print(f"code version {code_version()}, {torch.get_num_threads()} torch threads", flush=True)
+    tracks = select_clips(fourq.load(locate(fourq.DIRNAME, args.data_dir)), args.profile, seed=args.seed)
+    data = LouroData.prepare(tracks, fourq.load_top100(locate(fourq.FEATURES_DIRNAME, args.data_dir)), args.profile,
+                             args.seed)
+    _, timing = run_rows(data, rows, store=runstore.store_dir(STORE))
+    print(timing[["method", "cv_s", "source"]].to_string(index=False))
+
+
+if __name__ == "__main__":
+    _main()
