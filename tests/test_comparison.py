@@ -173,5 +173,13 @@ def test_va_plane_pairs_each_methods_two_targets_and_numbers_them_best_arousal_f
     assert key["mean_valence"].round(3).tolist() == [0.41, 0.15]
     assert len(ax.lines) >= 3  # two points and the diagonal
     plt.close(fig)
+    outlier = records("Du", "linear_regression", "MFCC", "4q", [0.3, 0.3], metric="r2_arousal").assign(table="x")
+    outlier = pd.concat([outlier, outlier.assign(metric="r2_valence", value=-80.0)])
+    table = comparison.overview(pd.concat([comparison.published_records(edition), regressions, outlier]))
+    fig, ax = plt.subplots()
+    key = comparison.va_plane(table, "4q", ax=ax)
+    assert key.loc[key["method"] == "linear_regression", "mean_valence"].item() == -80.0  # kept in the key
+    assert ax.get_ylim()[0] >= -0.5 and ax.get_ylim()[1] <= 1.0  # not stretched to -80; R² <= 1
+    plt.close(fig)
     with pytest.raises(ParameterError, match="both valence and arousal"):
         comparison.va_plane(table, "turkish")

@@ -211,9 +211,12 @@ def forest_plot(table: pd.DataFrame, dataset: str, metric: str, *, ax=None, max_
     return ax
 
 
-def va_plane(table: pd.DataFrame, dataset: str = "4q", *, ax=None):
+def va_plane(table: pd.DataFrame, dataset: str = "4q", *, ax=None, floor: float = -0.5):
     """Every method that regresses both valence and arousal on ``dataset``: R² of arousal against
     R² of valence with their 95 % intervals, one colour per paper, numbered best-arousal first.
+    The axes stop at ``floor``: a method below it on either axis (an R² far below 0, e.g. a linear
+    regression on 200 embedding values of a small corpus) is drawn on the edge as a cross and keeps
+    its value in the key.
 
     Points below the diagonal predict arousal better than valence (the claim of Koh & Dubnov and
     Grekow). The papers' own R² come from other data (emoMusic, their own sets): they are in the
@@ -249,15 +252,22 @@ def va_plane(table: pd.DataFrame, dataset: str = "4q", *, ax=None):
         _, ax = plt.subplots(figsize=(7, 6))
     papers = list(dict.fromkeys(key["paper"]))
     colours = dict(zip(papers, plt.get_cmap("tab10").colors))
+    on_plane = key[key[["mean_arousal", "mean_valence"]].min(axis=1) >= floor]
+    low = max(min(on_plane["ci95_low_arousal"].min(), on_plane["ci95_low_valence"].min(), 0.0), floor)
+    high = min(max(on_plane["ci95_high_arousal"].max(), on_plane["ci95_high_valence"].max()), 1.0)  # R² <= 1
     for row in key.to_dict("records"):
         colour = colours[row["paper"]]
+        if min(row["mean_arousal"], row["mean_valence"]) < floor:
+            point = (max(row["mean_arousal"], low), max(row["mean_valence"], low))
+            ax.plot(*point, "x", color=colour, ms=7, clip_on=False)
+            ax.annotate(f"{row['number']} (off the plane)", point, xytext=(4, 4), textcoords="offset points",
+                        fontsize=7, color=colour)
+            continue
         ax.errorbar(row["mean_arousal"], row["mean_valence"], color=colour, fmt="o", ms=4, lw=0.8, alpha=0.8,
                     xerr=[[row["mean_arousal"] - row["ci95_low_arousal"]], [row["ci95_high_arousal"] - row["mean_arousal"]]],
                     yerr=[[row["mean_valence"] - row["ci95_low_valence"]], [row["ci95_high_valence"] - row["mean_valence"]]])
         ax.annotate(str(row["number"]), (row["mean_arousal"], row["mean_valence"]), xytext=(3, 3),
                     textcoords="offset points", fontsize=7, color=colour)
-    low = min(key["ci95_low_arousal"].min(), key["ci95_low_valence"].min(), 0.0)
-    high = max(key["ci95_high_arousal"].max(), key["ci95_high_valence"].max())
     ax.plot([low, high], [low, high], color="grey", ls="--", lw=0.8)
     ax.set_xlim(low, high)
     ax.set_ylim(low, high)
