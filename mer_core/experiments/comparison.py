@@ -228,6 +228,8 @@ def va_plane(table: pd.DataFrame, dataset: str = "4q", *, ax=None, floor: float 
         :func:`overview`.
     dataset : str
     ax : matplotlib Axes, optional
+    floor : float
+        Lowest R² the axes show.
 
     Returns
     -------
@@ -280,6 +282,7 @@ def va_plane(table: pd.DataFrame, dataset: str = "4q", *, ax=None, floor: float 
     ax.set_title(f"{DATASET_TITLES.get(dataset, dataset)}: below the diagonal, arousal is predicted better")
     ax.grid(alpha=0.3)
     return key
+
 
 # --- the claim ledger -------------------------------------------------------------------------------
 
