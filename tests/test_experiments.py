@@ -198,3 +198,63 @@ def test_the_louro_fold_key_digests_every_module_its_rows_import():
     for module in (m.removeprefix("mer_core.") for m in loaded):
         name = f"{module}.__init__" if module in packages else module
         assert name in louro_dl.MODEL_CODE or module in cannot_change_a_result, module
+
+
+def _logmel_data(seed=0):
+    tracks = _tracks().assign(group=lambda t: t["track_id"])
+    level = tracks["quadrant"].str[1].astype(int).to_numpy()[:, None, None]
+    logmel = (np.random.default_rng(seed).normal(size=(len(tracks), 6, 20)) + level).astype(np.float32)
+    data = louro_dl.LouroData(tracks, pd.DataFrame(), "smoke", seed=0)
+    data._tables["logmel"] = logmel
+    return data
+
+
+def test_a_bundle_runs_its_rows_under_the_keys_of_the_machine_that_wrote_it(tmp_path, monkeypatch):
+    """A GPU machine without the audio trains from a bundle: same clips, same log-mel bit for bit,
+    same folds and run-store keys; its folds come back through an archive and are then reused."""
+    import tarfile
+
+    def forest_on_logmel(row, data):  # a fast stand-in for a network on the same input
+        return make_classifier("random_forest", random_state=0), data.table("logmel").reshape(len(data.tracks), -1), "toy"
+
+    monkeypatch.setattr(louro_dl, "build_row", forest_on_logmel)
+    here = _logmel_data()
+    there = louro_dl.read_bundle(louro_dl.write_bundle(here, tmp_path / "bundle"))
+    assert there.bundled and there.profile == "smoke" and there.seed == 0
+    np.testing.assert_array_equal(there.table("logmel"), here.table("logmel"))
+    assert there.table("logmel").dtype == np.float32
+    for fold in (0, 1):
+        assert louro_dl.fold_key("CRNN", fold, there) == louro_dl.fold_key("CRNN", fold, here)
+    with pytest.raises(louro_dl.DatasetError, match="not in the bundle"):
+        there.table("waveform")
+
+    remote = tmp_path / "remote_store"
+    computed, _ = louro_dl.run_rows(there, ["CRNN"], store=remote, progress=False)
+    archive = tmp_path / "store.tgz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for path in remote.glob("*.pkl"):
+            tar.add(path, arcname=path.name)
+    local = tmp_path / "local_store"
+    keys = louro_dl.import_store(archive, local, "abc1234567")
+    assert sorted(keys) == sorted(louro_dl.fold_key("CRNN", f, here) for f in (0, 1))
+    monkeypatch.setattr(louro_dl, "build_row", lambda row, data: pytest.fail("a stored fold was trained again"))
+    reused, timing = louro_dl.run_rows(here, ["CRNN"], store=local, progress=False)
+    pd.testing.assert_frame_equal(reused.records, computed.records)
+    assert timing.loc[0, "source"] == "run store (2 of 2 folds)"
+
+
+def test_a_bundle_from_other_model_code_or_damaged_data_is_refused(tmp_path, monkeypatch):
+    folder = louro_dl.write_bundle(_logmel_data(), tmp_path / "bundle")
+    blob = bytearray((folder / "logmel.zlib").read_bytes())
+    import zlib
+    raw = bytearray(zlib.decompress(bytes(blob)))
+    raw[-1] ^= 1
+    (folder / "logmel.zlib").write_bytes(zlib.compress(bytes(raw)))
+    with pytest.raises(louro_dl.DatasetError, match="checksum"):
+        louro_dl.read_bundle(folder)
+    folder = louro_dl.write_bundle(_logmel_data(), tmp_path / "bundle2")
+    monkeypatch.setattr(louro_dl, "source_digest", lambda *modules: "other-model-code")
+    with pytest.raises(louro_dl.DatasetError, match="other model code"):
+        louro_dl.read_bundle(folder)
+    with pytest.raises(louro_dl.DatasetError, match="cannot read the bundle"):
+        louro_dl.read_bundle(tmp_path / "missing")

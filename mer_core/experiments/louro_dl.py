@@ -9,11 +9,17 @@ in the background (resumable fold by fold); the notebook then reads it.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
+import pickle
+import tarfile
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -108,6 +114,11 @@ STORE = "louro_dl"
 NOT_REPRODUCIBLE = ("New-4QAED C", "New-4QAED B")
 """Table 1 columns that need the New-4QAED dataset, which is not public."""
 
+BUNDLE_ROWS = ("DL Baseline", "Baseline with GRU", "CRNN", "ShortChunk CNN", "Baseline + TFM", "Baseline + RG",
+               "Baseline + DeepSMOTE", "Autoencoder", "Artists CNN")
+"""Rows that read nothing but the log-mel and the clips' labels, groups and artists, so that they
+can run from a bundle (:func:`write_bundle`) on a machine without the audio, such as a lent GPU."""
+
 
 def select_clips(tracks: pd.DataFrame, profile: str, seed: int = 0) -> pd.DataFrame:
     """The clips of a run: all of them, or in ``smoke`` a seeded subset of ``clips_per_class``
@@ -186,6 +197,7 @@ class LouroData:
     top100: pd.DataFrame
     profile: str
     seed: int = 0
+    bundled: bool = False
     _tables: dict = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -242,6 +254,9 @@ class LouroData:
 
         Raises ``RuntimeError`` if the input fails on any clip of ``tracks`` (rows must stay aligned)."""
         if name not in self._tables:
+            if self.bundled:
+                raise DatasetError(f"input {name!r} is not in the bundle (it holds the log-mel only): "
+                                   f"run one of {', '.join(BUNDLE_ROWS)}")
             self._tables[name] = self._make(name)
         return self._tables[name]
 
@@ -351,6 +366,91 @@ def build_row(row: str, data: LouroData):
                 data.table(f"musicnn_{representation}"),
                 f"musicnn MTT (real weights), fine-tuned, freeze={s['musicnn_freeze']}")
     raise ValueError(f"unknown row {row!r}; choose from {ROWS}")
+
+
+_BUNDLE_TRACK_COLUMNS = ["track_id", "group", "quadrant", "artist"]
+
+
+def write_bundle(data: LouroData, folder: str | os.PathLike) -> Path:
+    """Write what :data:`BUNDLE_ROWS` need to run without the audio: the clips (id, group,
+    quadrant, artist), the log-mel of the run (losslessly compressed, with its SHA-256) and a
+    manifest with the profile, seed, code version and the digest of :data:`MODEL_CODE`.
+
+    A bundle is how a lent GPU machine, which cannot reach the dataset, trains these rows: the
+    run-store keys it computes (:func:`fold_key`) are the ones this machine computes, and
+    :func:`import_store` brings its folds back. Returns the folder.
+
+    Used by: the store fill (``--write-bundle``), scripts/gpu_louro_rows.sh.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    X = np.ascontiguousarray(data.table("logmel"))
+    data.tracks[_BUNDLE_TRACK_COLUMNS].to_csv(folder / "tracks.csv", index=False)
+    # byte planes of the floats compress better than interleaved bytes (the exponent plane almost vanishes)
+    planes = X.view(np.uint8).reshape(-1, X.dtype.itemsize).T
+    (folder / "logmel.zlib").write_bytes(zlib.compress(np.ascontiguousarray(planes).tobytes(), 6))
+    manifest = {"profile": data.profile, "seed": data.seed, "shape": list(X.shape), "dtype": X.dtype.str,
+                "sha256": hashlib.sha256(X.tobytes()).hexdigest(), "code_version": code_version(),
+                "model_code": source_digest(*MODEL_CODE)}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    return folder
+
+
+def read_bundle(folder: str | os.PathLike) -> LouroData:
+    """The :class:`LouroData` of a bundle written by :func:`write_bundle` (its other inputs raise).
+
+    Raises
+    ------
+    DatasetError
+        If a file is missing, the log-mel does not match its checksum, or this code's
+        :data:`MODEL_CODE` differs from the code that wrote the bundle (its folds would be stored
+        under keys the writer never looks up).
+
+    Used by: the store fill (``--bundle``).
+    """
+    folder = Path(folder)
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        tracks = pd.read_csv(folder / "tracks.csv", dtype=str, keep_default_na=False)
+        raw = zlib.decompress((folder / "logmel.zlib").read_bytes())
+    except (OSError, ValueError, zlib.error) as exc:
+        raise DatasetError(f"cannot read the bundle in {folder}: {exc}") from exc
+    dtype, shape = np.dtype(manifest["dtype"]), tuple(manifest["shape"])
+    planes = np.frombuffer(raw, dtype=np.uint8).reshape(dtype.itemsize, -1)
+    X = np.ascontiguousarray(planes.T).view(dtype).reshape(shape)
+    if hashlib.sha256(X.tobytes()).hexdigest() != manifest["sha256"]:
+        raise DatasetError(f"the log-mel of the bundle in {folder} does not match its checksum")
+    if source_digest(*MODEL_CODE) != manifest["model_code"]:
+        raise DatasetError(f"the bundle in {folder} was written by other model code "
+                           f"({manifest['code_version']}); write it again from this code")
+    data = LouroData(tracks, pd.DataFrame(), check_profile(manifest["profile"]), int(manifest["seed"]), bundled=True)
+    data._tables["logmel"] = X
+    return data
+
+
+def import_store(archive: str | os.PathLike, store: str | os.PathLike, code: str) -> list[str]:
+    """Copy the folds of a run-store archive (``.tgz`` of ``<key>.pkl`` files, e.g. from a GPU
+    machine) into ``store``; return their keys.
+
+    Each fold is unpickled here and saved again, so that it loads with this machine's pandas;
+    a fold whose ``code_version`` is not a commit (the other machine had no git checkout) gets
+    ``code``, the commit its bundle was written from. Folds are keyed by :func:`fold_key`, which
+    digests the model code, so a fold from other code is never used.
+
+    Used by: the store fill (``--import-store``), scripts/gpu_louro_rows.sh.
+    """
+    keys = []
+    with tarfile.open(archive) as tar:
+        for member in tar.getmembers():
+            name = Path(member.name).name
+            if not (member.isfile() and name.endswith(".pkl")):
+                continue
+            piece = pickle.load(tar.extractfile(member))
+            if str(piece.get("code_version", "")).startswith("mer_core "):
+                piece["code_version"] = code
+            runstore.save(store, name[:-len(".pkl")], piece)
+            keys.append(name[:-len(".pkl")])
+    return keys
 
 
 def fold_key(row: str, fold: int, data: LouroData) -> str:
@@ -491,18 +591,40 @@ def _main() -> None:
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--rows", default="all", help="comma-separated rows of ROWS, in the order to run them")
     parser.add_argument("--threads", type=int, default=2, help="torch threads of each network")
+    parser.add_argument("--store", default=None, help="run-store folder (default: the project's)")
+    parser.add_argument("--write-bundle", metavar="DIR", help="write the bundle of BUNDLE_ROWS to DIR and stop")
+    parser.add_argument("--bundle", metavar="DIR", help="run from a bundle instead of the audio (BUNDLE_ROWS only)")
+    parser.add_argument("--budget-s", type=float, default=None, help="start no row after this many seconds")
+    parser.add_argument("--import-store", nargs=2, metavar=("ARCHIVE", "COMMIT"),
+                        help="copy the folds of ARCHIVE (.tgz) into the store, COMMIT for folds without one")
     args = parser.parse_args()
     from ..config import locate
     from ..datasets import fourq
 
+    store = args.store or runstore.store_dir(STORE)
+    if args.import_store:
+        keys = import_store(args.import_store[0], store, args.import_store[1])
+        print(f"{len(keys)} folds copied into {store}")
+        return
     torch.set_num_threads(args.threads)
-    rows = ROWS if args.rows == "all" else [r.strip() for r in args.rows.split(",")]
-    print(f"code version {code_version()}, {torch.get_num_threads()} torch threads", flush=True)
-    tracks = select_clips(fourq.load(locate(fourq.DIRNAME, args.data_dir)), args.profile, seed=args.seed)
-    data = LouroData.prepare(tracks, fourq.load_top100(locate(fourq.FEATURES_DIRNAME, args.data_dir)), args.profile,
-                             args.seed)
-    _, timing = run_rows(data, rows, store=runstore.store_dir(STORE))
-    print(timing[["method", "cv_s", "source"]].to_string(index=False))
+    rows = (BUNDLE_ROWS if args.bundle else ROWS) if args.rows == "all" else [r.strip() for r in args.rows.split(",")]
+    print(f"code version {code_version()}, {torch.get_num_threads()} torch threads, {machine()}", flush=True)
+    if args.bundle:
+        data = read_bundle(args.bundle)
+    else:
+        tracks = select_clips(fourq.load(locate(fourq.DIRNAME, args.data_dir)), args.profile, seed=args.seed)
+        data = LouroData.prepare(tracks, fourq.load_top100(locate(fourq.FEATURES_DIRNAME, args.data_dir)),
+                                 args.profile, args.seed)
+    if args.write_bundle:
+        print(f"bundle of {len(data.tracks)} clips written to {write_bundle(data, args.write_bundle)}")
+        return
+    start = time.perf_counter()
+    for row in rows:
+        if args.budget_s is not None and time.perf_counter() - start > args.budget_s:
+            print(f"{row}: not started, the budget of {args.budget_s:.0f} s is spent", flush=True)
+            continue
+        _, timing = run_rows(data, [row], store=store)
+        print(timing[["method", "cv_s", "source", "machine"]].to_string(index=False), flush=True)
 
 
 if __name__ == "__main__":
