@@ -27,6 +27,9 @@ if [ -d .whl ]; then
   export PYTHONPATH="/tmp/site:${PYTHONPATH:-}"
 fi
 export PYTHONPATH="$PWD:${PYTHONPATH:-}" PYTHONUNBUFFERED=1
+# the copy's git history is not this tree's (a lent machine gets the session's first commit): hide
+# it, so that the folds record no commit and --import-store stamps the commit the bundle came from
+export GIT_DIR=/nonexistent
 # deterministic cuBLAS (torch_runtime asks for deterministic algorithms)
 export CUBLAS_WORKSPACE_CONFIG=:4096:8
 python3 -c "import torch, numpy, pandas, sklearn; print('torch', torch.__version__, 'numpy', numpy.__version__, 'pandas', pandas.__version__, 'sklearn', sklearn.__version__, 'cuda', torch.cuda.is_available())"
