@@ -254,14 +254,15 @@ def step_flops(module, batch, targets) -> int:
 
 
 def training(nets=None, *, widths=("narrow", "paper"), inputs=("cpu", "paper"), batch_size: int = 16,
-             steps: int = 3, num_threads: int = 2, seed: int = 0) -> pd.DataFrame:
+             steps: int = 3, num_threads: int = 2, seed: int = 0, device: str = "cpu") -> pd.DataFrame:
     """FLOP per step and achieved GFLOP/s of Louro et al.'s networks, per width and input resolution.
 
     Each network is built as the chapter builds it (:func:`mer_core.experiments.louro_dl.cnn_input_shapes`
     of the ``inputs`` profile: ``cpu`` pools the log-mel 2 x 4, ``paper`` keeps 96 x 1366;
     ``narrow`` widths :data:`~mer_core.experiments.louro_dl.NARROW_NETS` or the published ones) and
     trained on a random batch: one warm-up step, then ``steps`` timed steps (forward, backward,
-    Adam update) on ``num_threads`` torch threads, set explicitly.
+    Adam update) on ``num_threads`` torch threads, set explicitly, on ``device`` (``"cuda"`` on a
+    GPU: each step is timed up to the device's synchronisation).
 
     Returns
     -------
@@ -277,7 +278,10 @@ def training(nets=None, *, widths=("narrow", "paper"), inputs=("cpu", "paper"), 
 
     from .experiments.louro_dl import NARROW_NETS, cnn_input_shapes
     from .models.nets import NETS, build_net, count_parameters
+    from .models.torch_estimator import resolve_device
 
+    device = resolve_device(device)
+    synchronize = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     torch.set_num_threads(int(num_threads))
     rows = []
     for input_profile in inputs:
@@ -286,28 +290,30 @@ def training(nets=None, *, widths=("narrow", "paper"), inputs=("cpu", "paper"), 
             for width in widths:
                 torch.manual_seed(seed)
                 shape = shapes[net]
-                module = build_net(net, 4, shape, **(NARROW_NETS[net] if width == "narrow" else {}))
+                module = build_net(net, 4, shape, **(NARROW_NETS[net] if width == "narrow" else {})).to(device)
                 optimizer = torch.optim.Adam(module.parameters())
-                batch = torch.randn(batch_size, *shape)
-                targets = torch.randint(0, 4, (batch_size,))
+                batch = torch.randn(batch_size, *shape).to(device)
+                targets = torch.randint(0, 4, (batch_size,)).to(device)
                 flops = step_flops(module, batch, targets)
                 load_before = os.getloadavg()[0]
                 times = []
                 for k in range(int(steps) + 1):
+                    synchronize()
                     t0 = time.perf_counter()
                     optimizer.zero_grad(set_to_none=True)
                     torch.nn.functional.cross_entropy(module(batch), targets).backward()
                     optimizer.step()
+                    synchronize()
                     if k:  # the first step warms up the allocator and the kernels
                         times.append(time.perf_counter() - t0)
                 step_s = float(np.median(times))
                 rows.append({"network": net, "width": width, "input": input_profile,
                              "input_shape": " x ".join(map(str, shape)), "parameters": count_parameters(module),
-                             "batch": batch_size, "gflop_per_step": round(flops / 1e9, 2), "step_s": round(step_s, 3),
+                             "batch": batch_size, "gflop_per_step": round(flops / 1e9, 2), "step_s": round(step_s, 5),
                              "gflop_per_s": round(flops / step_s / 1e9, 1),
-                             "epoch_720_s": round(step_s * 720 / batch_size, 1),
-                             "torch_threads": torch.get_num_threads(), "machine": machine(),
-                             "load_avg_1min": round(max(load_before, os.getloadavg()[0]), 1),
+                             "epoch_720_s": round(step_s * 720 / batch_size, 2),
+                             "torch_threads": torch.get_num_threads(), "device": device.type,
+                             "machine": machine(), "load_avg_1min": round(max(load_before, os.getloadavg()[0]), 1),
                              "date": time.strftime("%Y-%m-%d")})
     return pd.DataFrame(rows)
 

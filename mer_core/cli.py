@@ -206,6 +206,7 @@ def train_benchmark(profile: str = typer.Option("cpu", help="Louro profile of th
                                                             "(repeatable; default: DL Baseline)."),
                     epochs: int = typer.Option(1, help="Epochs of each timed row (its fold is cut short)."),
                     threads: int = typer.Option(2, help="Torch threads (set explicitly)."),
+                    device: str = typer.Option("cpu", help="Device of the network benchmark: cpu, cuda or auto."),
                     steps: int = typer.Option(3, help="Timed training steps per network."),
                     part: str = typer.Option("both", help="networks (random batches, no data), rows (one fold "
                                              "of each --row on the 4Q data) or both."),
@@ -231,7 +232,7 @@ def train_benchmark(profile: str = typer.Option("cpu", help="Louro profile of th
     if part not in ("networks", "rows", "both"):
         raise ParameterError(f"--part must be networks, rows or both, got {part!r}")
     if part != "rows":
-        table = benchmark.training(num_threads=threads, steps=steps)
+        table = benchmark.training(num_threads=threads, steps=steps, device=device)
         table.to_csv(out / "train_benchmark.csv", index=False)
         typer.echo(table.drop(columns=["machine", "date"]).to_string(index=False))
     if part == "networks":

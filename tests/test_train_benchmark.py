@@ -45,7 +45,7 @@ def test_network_timer_removes_its_hooks():
 def test_training_table_measures_each_network(net):
     table = benchmark.training([net], widths=("narrow",), inputs=("smoke",), batch_size=2, steps=1, num_threads=1)
     row = table.iloc[0]
-    assert row["network"] == net and row["width"] == "narrow" and row["torch_threads"] == 1
+    assert row["network"] == net and row["width"] == "narrow" and row["torch_threads"] == 1 and row["device"] == "cpu"
     assert row["gflop_per_step"] > 0 and row["step_s"] > 0
     assert row["gflop_per_s"] == pytest.approx(row["gflop_per_step"] / row["step_s"], rel=0.05, abs=0.1)
 
