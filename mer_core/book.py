@@ -43,7 +43,7 @@ ACCEPTED_PARTIAL = {"ravdess": "the only reachable copy lacks 3 of the 1012 song
 """Datasets a chapter may be published from while ``partial``: no complete copy exists here, and
 the chapter states what is missing."""
 
-RESULT_FILES = {"louro_dl": ("louro_dl", "louro_dl_timing", "train_benchmark", "train_benchmark_rows"),
+RESULT_FILES = {"louro_dl": ("louro_dl", "louro_dl_timing", "louro_dl_seeds", "train_benchmark", "train_benchmark_rows"),
                 "comparison": ("comparison_shared", "comparison_emomusic_timelines"),
                 "features": ("features", "feature_benchmark", "mfcc_benchmark_900"),
                 "koh_dubnov": ("koh_dubnov", "koh_dubnov_table1", "koh_dubnov_emomusic_mappings", "koh_dubnov_table3",

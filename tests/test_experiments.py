@@ -258,3 +258,44 @@ def test_a_bundle_from_other_model_code_or_damaged_data_is_refused(tmp_path, mon
         louro_dl.read_bundle(folder)
     with pytest.raises(louro_dl.DatasetError, match="cannot read the bundle"):
         louro_dl.read_bundle(tmp_path / "missing")
+
+
+def _fold_records(f1_by_fold, method="DL Baseline", machine="m"):
+    return pd.DataFrame({"method": method, "fold": list(f1_by_fold), "metric": "f1_macro",
+                         "value": list(f1_by_fold.values()), "machine": machine})
+
+
+def test_fold_collapse_flags_a_fold_that_sends_most_test_clips_to_one_quadrant():
+    from mer_core.experiments import louro
+    true = ["Q1", "Q2", "Q3", "Q4"] * 2
+    predictions = pd.DataFrame({"method": "DL Baseline", "fold": [0] * 8 + [1] * 8, "y_true": true * 2,
+                                "y_pred": ["Q4", "Q4", "Q4", "Q4", "Q4", "Q2", "Q3", "Q4"] + true})
+    folds = louro.fold_collapse(_fold_records({0: 0.2, 1: 1.0}), predictions)
+    assert folds.loc[("DL Baseline", 0), "top_prediction"] == "Q4"
+    assert folds.loc[("DL Baseline", 0), "top_share"] == pytest.approx(6 / 8)
+    assert folds["collapsed"].tolist() == [True, False]
+    summary = louro.collapse_summary(folds).loc["DL Baseline"]
+    assert summary["collapsed folds"] == 1
+    assert summary["F1 % all folds"] == pytest.approx(60.0)
+    assert summary["F1 % without collapsed folds"] == pytest.approx(100.0)
+    assert summary["paper F1 %"] == 60.62 and summary["worst fold's top quadrant share"] == 0.75
+    # a stricter threshold keeps the 75 % fold
+    assert not louro.fold_collapse(_fold_records({0: 0.2, 1: 1.0}), predictions, share=0.8)["collapsed"].any()
+    with pytest.raises(ValueError, match="share"):
+        louro.fold_collapse(_fold_records({0: 0.2}), predictions, share=0)
+    with pytest.raises(ValueError, match="y_pred"):
+        louro.fold_collapse(_fold_records({0: 0.2}), predictions.drop(columns="y_pred"))
+
+
+def test_seed_spread_gives_each_seed_mean_and_the_spread_of_the_means():
+    from mer_core.experiments import louro
+    records = pd.concat([_fold_records({0: 0.5, 1: 0.7}, machine="gpu").assign(seed=0),
+                         _fold_records({0: 0.4, 1: 0.6}, machine="cpu").assign(seed=1),
+                         _fold_records({0: 0.7, 1: 0.7}, machine="cpu").assign(seed=2)])
+    row = louro.seed_spread(records).loc["DL Baseline"]
+    assert [row[f"F1 % seed {s}"] for s in (0, 1, 2)] == pytest.approx([60.0, 50.0, 70.0])
+    assert row["mean over seeds"] == pytest.approx(60.0)
+    assert row["sd of seed means"] == pytest.approx(10.0)
+    assert row["seeds"] == 3 and row["machines"] == "cpu; gpu"
+    with pytest.raises(ValueError, match="seed"):
+        louro.seed_spread(records.drop(columns="seed"))

@@ -72,3 +72,91 @@ def svm_table(records: pd.DataFrame) -> pd.DataFrame:
                      "ours 95% CI": f"[{100 * r.ci95_low:.2f}, {100 * r.ci95_high:.2f}]",
                      "difference (points)": round(100 * r.mean - paper_f1, 2)})
     return pd.DataFrame(rows).set_index("method")
+
+
+def fold_collapse(records: pd.DataFrame, predictions: pd.DataFrame, *, share: float = 0.5) -> pd.DataFrame:
+    """Per fold of each row: its macro F1 and how unevenly it spread its test clips over the quadrants.
+
+    A fold is ``collapsed`` when one quadrant receives at least ``share`` of its test clips: twice
+    the 25 % a quadrant holds in the balanced 4Q folds. Louro et al. stop training as soon as the
+    accuracy on an epoch's training batches reaches 90 % and keep that last epoch, with no
+    validation set; a network can meet that stop and still send most test clips to one quadrant.
+
+    Parameters
+    ----------
+    records : pandas.DataFrame
+        Tidy records (``method``, ``fold``, ``metric``, ``value``) with ``f1_macro``.
+    predictions : pandas.DataFrame
+        One row per test clip: ``method``, ``fold``, ``y_true``, ``y_pred``.
+    share : float
+        Share of a fold's test clips in one predicted quadrant from which the fold counts as collapsed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``(method, fold)``; columns ``f1_macro``, ``top_prediction`` (the quadrant predicted
+        most), ``top_share`` and ``collapsed``.
+
+    Used by: notebooks/louro_dl.ipynb (the folds that fail).
+    """
+    if not 0 < share <= 1:
+        raise ValueError(f"share must be in (0, 1], got {share}")
+    missing = {"method", "fold", "y_true", "y_pred"} - set(predictions.columns)
+    if missing:
+        raise ValueError(f"predictions lack columns {sorted(missing)}")
+    counts = predictions.groupby(["method", "fold"])["y_pred"].value_counts(normalize=True)
+    top = counts.groupby(level=["method", "fold"]).head(1).reset_index(level="y_pred")
+    f1 = records[records["metric"] == "f1_macro"].groupby(["method", "fold"])["value"].mean()
+    out = pd.DataFrame({"f1_macro": f1.reindex(top.index), "top_prediction": top["y_pred"],
+                        "top_share": top["proportion"]})
+    out["collapsed"] = out["top_share"] >= share
+    return out
+
+
+def collapse_summary(folds: pd.DataFrame) -> pd.DataFrame:
+    """Each row's macro F1 over all its folds and over its folds that did not collapse.
+
+    ``folds`` is :func:`fold_collapse`'s table. Leaving folds out is a diagnosis of where a gap
+    comes from, never a score: the table's figure stays the mean over all folds.
+
+    Used by: notebooks/louro_dl.ipynb (the folds that fail).
+    """
+    rows = []
+    for method, g in folds.groupby(level="method", sort=False):
+        kept = g[~g["collapsed"]]
+        rows.append({"method": method, "folds": len(g), "collapsed folds": int(g["collapsed"].sum()),
+                     "F1 % all folds": round(100 * g["f1_macro"].mean(), 2),
+                     "F1 % without collapsed folds": round(100 * kept["f1_macro"].mean(), 2) if len(kept) else None,
+                     "paper F1 %": TABLE1_ORIGINAL_4QAED.get(method),
+                     "worst fold F1 %": round(100 * g["f1_macro"].min(), 2),
+                     "worst fold's top quadrant share": round(float(g.loc[g["f1_macro"].idxmin(), "top_share"]), 2)})
+    return pd.DataFrame(rows).set_index("method")
+
+
+def seed_spread(records: pd.DataFrame) -> pd.DataFrame:
+    """Macro F1 of each row under each seed of the folds and networks, and the spread across seeds.
+
+    ``records`` holds each seed's run with the seed in a ``seed`` column. Each seed draws other
+    song-level folds and other initial weights, so the spread of the seed means says how far one
+    5-fold figure can move with nothing else changed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per method: ``F1 % seed <s>`` for every seed, ``mean over seeds``, ``sd of seed
+        means`` (points), ``seeds``, the paper's figure and the machines that trained the folds.
+
+    Used by: notebooks/louro_dl.ipynb (seed spread).
+    """
+    if "seed" not in records.columns:
+        raise ValueError("records need a 'seed' column")
+    f1 = records[records["metric"] == "f1_macro"]
+    means = 100 * f1.groupby(["method", "seed"])["value"].mean().unstack("seed")
+    table = means.round(2)
+    table.columns = [f"F1 % seed {s}" for s in means.columns]
+    table["mean over seeds"] = means.mean(axis=1).round(2)
+    table["sd of seed means"] = means.std(axis=1, ddof=1).round(2)
+    table["seeds"] = means.notna().sum(axis=1)
+    table["paper F1 %"] = [TABLE1_ORIGINAL_4QAED.get(m) for m in table.index]
+    table["machines"] = f1.groupby("method")["machine"].agg(lambda m: "; ".join(sorted(set(map(str, m)))))
+    return table
