@@ -48,7 +48,7 @@ RESULT_FILES = {"louro_dl": ("louro_dl", "louro_dl_timing", "louro_dl_seeds", "t
                 "features": ("features", "feature_benchmark", "mfcc_benchmark_900"),
                 "koh_dubnov": ("koh_dubnov", "koh_dubnov_table1", "koh_dubnov_emomusic_mappings", "koh_dubnov_table3",
                                "koh_dubnov_silhouettes", "koh_dubnov_tsne", "embedding_benchmark", "embedding_costs"),
-                "pandrea": ("pandrea", "pandrea_sincnet"),
+                "pandrea": ("pandrea", "pandrea_sincnet", "pandrea_sincnet_schedule"),
                 "du": ("du", "du_datasets", "du_deam_parts", "du_shared_songs", "du_quadrants", "du_dynamic_spread",
                        "du_deam_emomusic_agreement", "du_turkish_balance", "du_metrics", "du_lstm_check",
                        "du_hizlisoy", "du_hizlisoy_cfs", "du_hizlisoy_4q", "du_hizlisoy_4q_folds", "du_grekow",

@@ -9,7 +9,7 @@ import soundfile as sf
 import torch
 
 from mer_core.audio import load_clips
-from mer_core.errors import AudioError
+from mer_core.errors import AudioError, ParameterError
 from mer_core.evaluation import RECORD_COLUMNS
 from mer_core.experiments import pandrea_sincnet as ps
 
@@ -116,6 +116,30 @@ def test_run_trains_chains_reuses_the_store_and_writes_records(tiny_profile, tmp
     assert missing.empty and len(missing.attrs["not_trained"]) == len(plan)
 
 
+def test_schedule_check_trains_both_windows_under_both_schedules(tiny_profile, tmp_path, monkeypatch):
+    corpora = {"maqam": corpus("maqam", 0.5, shift=0.8)}
+    store = tmp_path / "store"
+    check = ps.schedule_check(corpora, "smoke", store=store)
+    f1 = check[check["metric"] == "f1_macro"].set_index(["window_ms", "batches_per_epoch"])
+    paper = ps.PROFILES["paper"]["batches"]["synthetic"]
+    assert sorted(f1.index) == [(200, 2), (200, paper), (500, 2), (500, paper)]
+    # chunks seen: epochs x batches x the window's batch size (8 x 200 ms, 4 x 500 ms)
+    assert f1.loc[(200, 2), "chunks_seen"] == 2 * 2 * 8 and f1.loc[(500, paper), "chunks_seen"] == 2 * paper * 4
+    assert (f1["configuration"] == "within").all() and (f1["test"] == "maqam").all()
+    # the profile's schedule is the profile's own network: run() finds it in the store
+    def refuse(*args, **kwargs):
+        raise AssertionError("trained again")
+    monkeypatch.setattr(ps, "_classifier", refuse)
+    same, _ = ps.run(corpora, "smoke", store=store, plan=ps.SCHEDULE_CHECK)
+    assert len(same) == len(check) / 2
+    # another schedule is another network: not in the store
+    other, _ = ps.run(corpora, "smoke", store=store, plan=ps.SCHEDULE_CHECK, only_stored=True,
+                      batches={"4q": 2, "synthetic": 3})
+    assert other.empty and len(other.attrs["not_trained"]) == 2
+    with pytest.raises(ParameterError, match="batches"):
+        ps.check_settings("smoke", {"synthetic": 3})
+
+
 def test_band_tables_report_where_filters_moved(tiny_profile):
     class Fake:
         initial_band_edges_ = np.array([[100.0, 200.0], [1000.0, 1400.0], [3000.0, 3600.0]])
@@ -146,3 +170,16 @@ def test_load_clips_caches_decoded_audio_and_reports_failures(tmp_path):
     sf.write(good, tone(880.0, 0.25, 1), ps.SR, subtype="PCM_16")
     edited, _ = load_clips([good], ps.SR, cache=cache)
     assert len(edited[0]) == ps.SR // 4
+
+
+def test_schedule_table_gives_the_window_gain_within_each_schedule():
+    rows = [{"metric": "f1_macro", "batches_per_epoch": b, "window_ms": w, "chunks_seen": c, "value": v,
+             "train_seconds": 1.0, "machine": "m"}
+            for b, w, c, v in ((3, 200, 38400, 0.5), (3, 500, 9600, 0.4), (15, 200, 192000, 0.55),
+                               (15, 500, 48000, 0.6))]
+    table = ps.schedule_table(pd.DataFrame(rows))
+    assert table.loc[(3, 500), "F - 200 ms (points)"] == pytest.approx(-10.0)
+    assert table.loc[(15, 500), "F - 200 ms (points)"] == pytest.approx(5.0)
+    assert np.isnan(table.loc[(15, 200), "F - 200 ms (points)"])
+    assert table.loc[(15, 500), "chunks_seen"] == 48000
+    assert ps.schedule_table(pd.DataFrame()).empty

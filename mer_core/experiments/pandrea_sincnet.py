@@ -48,7 +48,7 @@ import pandas as pd
 from .. import runstore
 from ..audio import load_clips
 from ..config import cache_dir, check_profile
-from ..errors import MerError
+from ..errors import MerError, ParameterError
 from ..evaluation import RECORD_COLUMNS, classification_metrics, make_splits
 from ..provenance import code_version, created, machine
 
@@ -130,9 +130,15 @@ synthetic one on two cores (one batch of 128 x 200 ms costs about 2.4 s on one c
 batches, 5 clips per quadrant of each corpus (the fewest a stratified 80/20 split takes)."""
 
 
-def check_settings(profile: str) -> dict:
-    """The settings of ``profile`` (:data:`PROFILES`)."""
-    return PROFILES[check_profile(profile)]
+def check_settings(profile: str, batches: dict | None = None) -> dict:
+    """The settings of ``profile`` (:data:`PROFILES`), with ``batches`` (batches per epoch on
+    ``"4q"`` and on ``"synthetic"``) in place of the profile's when given."""
+    settings = PROFILES[check_profile(profile)]
+    if batches is None:
+        return settings
+    if set(batches) != {"4q", "synthetic"} or not all(isinstance(n, int) and n > 0 for n in batches.values()):
+        raise ParameterError(f"batches must give a positive count for '4q' and 'synthetic', got {batches}")
+    return {**settings, "batches": dict(batches)}
 
 
 # --------------------------------------------------------------------------- corpora
@@ -257,16 +263,17 @@ def _stage_spec(chain: tuple[str, ...], window_ms: int, settings: dict, model_se
 
 
 def train_chain(chain: tuple[str, ...], window_ms: int, corpora: dict[str, Corpus], profile: str,
-                model_seed: int, *, store=None, progress: bool = False) -> dict:
+                model_seed: int, *, store=None, progress: bool = False, batches: dict | None = None) -> dict:
     """The network trained along ``chain`` (from the store when it holds it).
 
     Returns ``{"model": SincNetClassifier, "seconds": training seconds of the last stage,
     "key": run-store key}``. Each prefix of the chain is trained (or loaded) first and starts
     the next stage (``fit(..., pretrained=)``). Stage ``i`` uses seed ``model_seed + 7919 i``.
+    ``batches`` replaces the profile's batches per epoch (:func:`check_settings`).
     """
     import time
 
-    settings = check_settings(profile)
+    settings = check_settings(profile, batches)
     key = runstore.run_key(_stage_spec(chain, window_ms, settings, model_seed, corpora), CODE)
     piece = runstore.load(store, key)
     if piece is not None:
@@ -274,7 +281,7 @@ def train_chain(chain: tuple[str, ...], window_ms: int, corpora: dict[str, Corpu
     start = None
     if len(chain) > 1:
         start = train_chain(chain[:-1], window_ms, corpora, profile, model_seed, store=store,
-                            progress=progress)["model"]
+                            progress=progress, batches=batches)["model"]
     X, y, _ = _training_set(corpora, chain[-1])
     model = _classifier(settings, window_ms, chain[-1], model_seed + 7919 * (len(chain) - 1), progress)
     if progress:
@@ -315,7 +322,8 @@ RECORD_EXTRA = ["configuration", "train", "test", "window_ms", "train_seconds"]
 
 
 def run(corpora: dict[str, Corpus], profile: str, seed: int = 0, *, store=None, progress: bool = False,
-        only_stored: bool = False) -> tuple[pd.DataFrame, dict]:
+        only_stored: bool = False, plan: tuple | None = None,
+        batches: dict | None = None) -> tuple[pd.DataFrame, dict]:
     """Train and evaluate every run of the profile's plan whose corpora are loaded.
 
     Parameters
@@ -330,6 +338,10 @@ def run(corpora: dict[str, Corpus], profile: str, seed: int = 0, *, store=None, 
     only_stored : bool
         Take only what the store holds and list the rest as not trained (for reading a store
         that a background fill is still writing).
+    plan : tuple of Run, optional
+        The runs to train and evaluate instead of the profile's plan.
+    batches : dict, optional
+        Batches per epoch on ``"4q"`` and ``"synthetic"`` instead of the profile's (:func:`check_settings`).
 
     Returns
     -------
@@ -341,9 +353,9 @@ def run(corpora: dict[str, Corpus], profile: str, seed: int = 0, *, store=None, 
     models : dict
         ``{(chain, window_ms, r): SincNetClassifier}`` of the networks trained or loaded.
     """
-    settings = check_settings(profile)
+    settings = check_settings(profile, batches)
     rows, models, missing = [], {}, []
-    for planned in settings["plan"]:
+    for planned in settings["plan"] if plan is None else plan:
         tests = runnable(planned, corpora)
         if not tests:
             continue
@@ -356,7 +368,7 @@ def run(corpora: dict[str, Corpus], profile: str, seed: int = 0, *, store=None, 
                     missing.append(planned)
                     continue
             trained = train_chain(planned.chain, planned.window_ms, corpora, profile, model_seed, store=store,
-                                  progress=progress)
+                                  progress=progress, batches=batches)
             models[(planned.chain, planned.window_ms, r)] = trained["model"]
             last = planned.chain[-1]
             n_train = (sum(corpora[c].n_train_clips for c in SYNTHETIC) if last == MIXED
@@ -374,6 +386,60 @@ def run(corpora: dict[str, Corpus], profile: str, seed: int = 0, *, store=None, 
     records = pd.DataFrame(rows, columns=RECORD_COLUMNS + RECORD_EXTRA)
     records.attrs["not_trained"] = missing
     return records, models
+
+
+SCHEDULE_CHECK = (Run(("maqam",), 200, ("maqam",)), Run(("maqam",), 500, ("maqam",)))
+"""The window follow-up run again under the paper's batches per epoch: the synthetic maqam culture
+(TR-MUSIC's stand-in, the paper's +8 points) within itself at 200 and 500 ms."""
+
+
+def schedule_check(corpora: dict[str, Corpus], profile: str, seed: int = 0, *, store=None,
+                   progress: bool = False, only_stored: bool = False) -> pd.DataFrame:
+    """SincNet's 200- and 500-ms networks on maqam under the profile's and the paper's batches per epoch.
+
+    A batch holds 128 chunks of 200 ms but 32 of 500 ms, so with the same batches per epoch the
+    500-ms network sees a quarter of the chunks. The paper's 500-ms run kept its 15 batches per
+    epoch; a profile that cuts them (``cpu``: 3) may leave the 500-ms network undertrained. This
+    check trains both windows under both schedules (:data:`SCHEDULE_CHECK`, one split, the
+    profile's other settings) to measure it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`run`'s records plus ``batches_per_epoch`` and ``chunks_seen`` (epochs x batches x
+        batch size: the training chunks a network saw); empty without the synthetic corpus.
+
+    Used by: notebooks/pandrea.ipynb (the follow-ups), ``python -m mer_core.experiments.pandrea_sincnet
+    --schedule-check``.
+    """
+    settings = check_settings(profile)
+    parts = []
+    for batches in {json.dumps(b, sort_keys=True): b for b in (settings["batches"], PROFILES["paper"]["batches"])}.values():
+        records, _ = run(corpora, profile, seed, store=store, progress=progress, only_stored=only_stored,
+                         plan=SCHEDULE_CHECK, batches=batches)
+        per_epoch = batches["synthetic"]
+        chunks = records["window_ms"].map(lambda w: settings["epochs"] * per_epoch * settings["batch_size"][w])
+        parts.append(records.assign(batches_per_epoch=per_epoch, chunks_seen=chunks))
+    return pd.concat(parts, ignore_index=True)
+
+
+def schedule_table(check: pd.DataFrame) -> pd.DataFrame:
+    """:func:`schedule_check`'s records as a table: one row per schedule and window with the chunks
+    seen, F, training seconds and, on the 500-ms rows, F minus the same schedule's 200-ms F.
+
+    Used by: notebooks/pandrea.ipynb (the follow-ups).
+    """
+    if not len(check):
+        return pd.DataFrame()
+    f1 = check[check["metric"] == "f1_macro"]
+    table = f1.groupby(["batches_per_epoch", "window_ms"]).agg(
+        chunks_seen=("chunks_seen", "first"), F=("value", "mean"), train_seconds=("train_seconds", "first"),
+        networks=("value", "size"), machine=("machine", "first"))
+    short = table["F"].xs(200, level="window_ms")
+    table["F - 200 ms (points)"] = [round(100 * (f - short.get(b, np.nan)), 1) if w == 500 else np.nan
+                                    for (b, w), f in table["F"].items()]
+    table["F"] = table["F"].round(3)
+    return table
 
 
 # --------------------------------------------------------------------------- tables
@@ -408,6 +474,8 @@ def _main() -> None:
     parser.add_argument("--profile", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--schedule-check", action="store_true",
+                        help="train the maqam 200/500-ms networks under the paper's batches per epoch too")
     args = parser.parse_args()
     from ..datasets import load_dataset
 
@@ -422,6 +490,10 @@ def _main() -> None:
     records, _ = run(corpora, args.profile, args.seed, store=runstore.store_dir(STORE), progress=True)
     f1 = records[records["metric"] == "f1_macro"]
     print(f1[["configuration", "train", "test", "window_ms", "value", "train_seconds"]].to_string(index=False))
+    if args.schedule_check:
+        check = schedule_check(corpora, args.profile, args.seed, store=runstore.store_dir(STORE), progress=True)
+        f1 = check[check["metric"] == "f1_macro"]
+        print(f1[["window_ms", "batches_per_epoch", "chunks_seen", "value", "train_seconds"]].to_string(index=False))
 
 
 if __name__ == "__main__":
