@@ -25,12 +25,17 @@ def edition(tmp_path):
     sinc = records("Pandrea et al.", "sincnet", "raw waveform, 200 ms windows", "4q", [0.51], protocol="holdout")
     sinc.assign(configuration="within", train="4q", test="4q", window_ms=200).to_csv(tmp_path / "b.csv", index=False)
     pd.DataFrame({"dataset": ["4q"], "n": [900]}).to_csv(tmp_path / "not_records.csv", index=False)
+    # an archived edition and other seeds of a row: records, but not the edition's
+    records("Louro et al.", "DL Baseline", "log-mel", "4q", [0.1, 0.1]).to_csv(tmp_path / "louro_dl_narrow.csv",
+                                                                              index=False)
+    records("Louro et al.", "DL Baseline", "log-mel", "4q", [0.9]).assign(seed=1).to_csv(
+        tmp_path / "louro_dl_seeds.csv", index=False)
     return tmp_path
 
 
 def test_overview_summarises_each_row_and_attaches_only_matching_paper_figures(edition):
     recs = comparison.published_records(edition)
-    assert set(recs["table"]) == {"a", "b"}  # the table that is not records is ignored
+    assert set(recs["table"]) == {"a", "b"}  # the table that is not records and the side tables are ignored
     assert "sincnet 4q -> 4q" in set(recs["method"])  # one network per training chain
     table = comparison.overview(recs)
     assert list(table.columns) == comparison.OVERVIEW_COLUMNS

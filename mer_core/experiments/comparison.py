@@ -43,17 +43,25 @@ OVERVIEW_COLUMNS = ["dataset", "metric", "paper", "method", "features", "protoco
 """Columns of :func:`overview`."""
 
 
+SIDE_TABLES = ("louro_dl_narrow", "louro_dl_seeds")
+"""Record tables of ``book/results`` that are not a chapter's edition of its rows: the Louro
+chapter's narrow edition (kept for its width ablation) and its seed-spread reruns (other seeds of
+rows that ``louro_dl`` already holds). Pooled with the edition, they would change its means."""
+
+
 def published_records(root: str | Path | None = None) -> pd.DataFrame:
     """Every record of the published edition: the CSVs of ``book/results`` whose first columns are
-    :data:`~mer_core.evaluation.RECORD_COLUMNS`, with a ``table`` column (the file's stem). A table
-    with ``train`` and ``test`` columns (one network per training chain) names its method
-    ``<method> <train> -> <test>``.
+    :data:`~mer_core.evaluation.RECORD_COLUMNS` (but :data:`SIDE_TABLES`), with a ``table`` column
+    (the file's stem). A table with ``train`` and ``test`` columns (one network per training chain)
+    names its method ``<method> <train> -> <test>``.
 
     Used by: notebooks/comparison.ipynb.
     """
     folder = Path(root) if root is not None else results.published_results_dir()
     parts = []
     for path in sorted(folder.glob("*.csv")):
+        if path.stem in SIDE_TABLES:
+            continue
         head = pd.read_csv(path, nrows=0)
         if list(head.columns[:len(RECORD_COLUMNS)]) != RECORD_COLUMNS:
             continue
