@@ -414,8 +414,11 @@ def schedule_check(corpora: dict[str, Corpus], profile: str, seed: int = 0, *, s
     --schedule-check``.
     """
     settings = check_settings(profile)
+    schedules = [settings["batches"]]
+    if PROFILES["paper"]["batches"] != settings["batches"]:
+        schedules.append(PROFILES["paper"]["batches"])
     parts = []
-    for batches in {json.dumps(b, sort_keys=True): b for b in (settings["batches"], PROFILES["paper"]["batches"])}.values():
+    for batches in schedules:
         records, _ = run(corpora, profile, seed, store=store, progress=progress, only_stored=only_stored,
                          plan=SCHEDULE_CHECK, batches=batches)
         per_epoch = batches["synthetic"]
