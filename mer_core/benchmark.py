@@ -1,6 +1,6 @@
 """Benchmarks: feature extraction per extractor, cold and from cache (``mer features benchmark``), where
-a pretrained network's extraction time goes (``mer features costs``), and training cost of the Louro
-networks (``mer train-benchmark``).
+a pretrained network's extraction time goes (``mer features costs``), and training cost and peak memory of
+the Louro networks (``mer train-benchmark``).
 
 Benchmarks, not tests: they time real work (extraction of a real dataset, training steps of the
 real networks) and write CSV rows naming the machine and how busy it was, so the book can state
@@ -333,3 +333,37 @@ def time_inside_network(fit) -> dict:
     inside = timer.forward_s + timer.backward_s
     return {"wall_s": round(wall, 4), "forward_s": round(timer.forward_s, 4), "backward_s": round(timer.backward_s, 4),
             "inside_share": round(inside / wall, 3) if wall > 0 else float("nan")}
+
+
+def reset_peak_memory() -> bool:
+    """Reset this process's peak resident memory (Linux ``VmHWM``, through ``/proc/self/clear_refs``),
+    so that :func:`peak_memory_gb` measures from now; False where the system does not allow it.
+
+    Used by: ``mer train-benchmark`` (the peak of each row).
+    """
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def peak_memory_gb() -> dict:
+    """This process's peak resident memory since it started or since :func:`reset_peak_memory`
+    (``peak_rss_gb``, Linux ``VmHWM``, which counts the pages of memory-mapped files it read) and its
+    resident memory now split into anonymous memory and mapped files (``rss_anon_gb``,
+    ``rss_file_gb``: the kernel can drop the latter and read it again); NaN where ``/proc`` is absent.
+
+    Used by: ``mer train-benchmark``.
+    """
+    fields = {"VmHWM": "peak_rss_gb", "RssAnon": "rss_anon_gb", "RssFile": "rss_file_gb"}
+    out = dict.fromkeys(fields.values(), float("nan"))
+    try:
+        lines = Path("/proc/self/status").read_text().splitlines()
+    except OSError:
+        return out
+    for line in lines:
+        key, _, value = line.partition(":")
+        if key in fields:
+            out[fields[key]] = round(int(value.split()[0]) / 2**20, 2)  # kB -> GiB
+    return out

@@ -214,7 +214,8 @@ def train_benchmark(profile: str = typer.Option("cpu", help="Louro profile of th
                     out: Optional[Path] = typer.Option(None, help="Folder of the two CSVs (default: the run's "
                                                        "results folder, never book/).")):
     """FLOP per step and GFLOP/s of Louro et al.'s networks (narrow and published widths, pooled and full
-    input), and the share of a real row's wall time spent inside forward/backward."""
+    input), and of real rows the share of the wall time spent inside forward/backward and the peak memory
+    (each row measured from a reset of the process's peak; its inputs are released after it)."""
     import time
 
     import pandas as pd
@@ -244,6 +245,7 @@ def train_benchmark(profile: str = typer.Option("cpu", help="Louro profile of th
     split = make_splits(data.y, data.settings["cv"], groups=data.tracks["group"].to_numpy())[0]
     timed = []
     for name in row or ["DL Baseline"]:
+        benchmark.reset_peak_memory()
         t0 = time.perf_counter()
         estimator, X, _ = louro_dl.build_row(name, data)
         inputs_s = time.perf_counter() - t0
@@ -255,10 +257,12 @@ def train_benchmark(profile: str = typer.Option("cpu", help="Louro profile of th
         load_before = os.getloadavg()[0]
         timed.append({"row": name, "profile": profile, "epochs": epochs, "n_train": len(split.train),
                       "n_test": len(split.test), "inputs_s": round(inputs_s, 2),
-                      **benchmark.time_inside_network(fit_and_predict),
+                      **benchmark.time_inside_network(fit_and_predict), **benchmark.peak_memory_gb(),
                       "torch_threads": torch.get_num_threads(), "machine": machine(),
                       "load_avg_1min": round(max(load_before, os.getloadavg()[0]), 1),
                       "date": time.strftime("%Y-%m-%d")})
+        del estimator, X, fit_and_predict
+        data.release()
     rows_table = pd.DataFrame(timed)
     rows_table.to_csv(out / "train_benchmark_rows.csv", index=False)
     typer.echo(rows_table.drop(columns=["machine", "date"]).to_string(index=False))

@@ -142,6 +142,12 @@ def test_prepare_leaves_undecodable_clips_out_of_every_input(damaged_fourq, caps
     assert "1 of 6 clips left out of every row" in capsys.readouterr().out
     assert len(data.tracks) == 5 and corrupt not in set(data.tracks["track_id"])
     assert len(data.table("logmel")) == len(data.table("waveform")) == len(data.y) == 5
+    # the waveforms are a mapped input (MAPPED_INPUTS): read from one file, dropped by release()
+    waveform, logmel = data.table("waveform"), data.table("logmel")
+    assert isinstance(waveform, np.memmap) and not isinstance(logmel, np.memmap)
+    data.release()
+    assert data.table("logmel") is logmel and data.table("waveform") is not waveform
+    np.testing.assert_array_equal(data.table("waveform"), waveform)
 
 
 def test_header_states_counts_without_paths_and_present_accepts_partial(damaged_fourq, capsys):

@@ -63,3 +63,52 @@ def test_missing_weights_raise_before_the_batch(wav):
 
     with pytest.raises(MissingWeightsError, match="mer weights fetch"):
         extract(_tracks([wav("w.wav")]), NeedsWeights(), cache=False, progress=False)
+
+
+def test_memmap_table_matches_the_array_and_is_reused(wav, tmp_path):
+    import pytest
+
+    from mer_core.errors import ParameterError
+
+    paths = [wav(f"m{i}.wav", freq=300 + 50 * i) for i in range(3)]
+    corrupt = tmp_path / "corrupt.wav"
+    corrupt.write_bytes(b"RIFF....garbage")
+    tracks = _tracks([paths[0], corrupt, paths[1], paths[2]])
+    cache = tmp_path / "cache"
+    mel = LogMel(duration=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        in_memory = extract(tracks, mel, cache_dir=cache, progress=False)
+        mapped = extract(tracks, mel, cache_dir=cache, progress=False, memmap=True)
+    assert isinstance(mapped.X, np.memmap) and not mapped.X.flags.writeable
+    np.testing.assert_array_equal(mapped.X, in_memory.X)
+    assert list(mapped.tracks["track_id"]) == ["m0", "m1", "m2"] and mapped.n_failed == 1
+    tables = list((cache / mel.name / "tables").glob("*.npy"))
+    assert len(tables) == 1  # one table for these clips, no partial file left
+    # the same clips again: the same file, not rewritten; other clips: another table
+    stamp = tables[0].stat().st_mtime_ns
+    again = extract(_tracks(paths), mel, cache_dir=cache, progress=False, memmap=True)
+    assert tables[0].stat().st_mtime_ns == stamp and again.X.filename == mapped.X.filename
+    extract(_tracks(paths[:2]), mel, cache_dir=cache, progress=False, memmap=True)
+    assert len(list((cache / mel.name / "tables").glob("*.npy"))) == 2
+    with pytest.raises(ParameterError, match="cache=True"):
+        extract(_tracks(paths), mel, cache=False, memmap=True)
+
+
+def test_memmap_refuses_clips_of_different_shapes(wav, tmp_path):
+    import pytest
+
+    from mer_core.errors import ParameterError
+
+    from mer_core.features.base import Extractor
+
+    class Decimated(Extractor):  # as long as its clip
+        name = "decimated"
+
+        def __call__(self, y, sr):
+            return y[::100]
+
+    tracks = _tracks([wav("short.wav", seconds=1.0), wav("long.wav", seconds=2.0)])
+    assert isinstance(extract(tracks, Decimated(), cache_dir=tmp_path / "cache", progress=False).X, list)
+    with pytest.raises(ParameterError, match="one shape"):
+        extract(tracks, Decimated(), cache_dir=tmp_path / "cache", progress=False, memmap=True)

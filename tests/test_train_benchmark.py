@@ -123,3 +123,16 @@ def test_embedding_costs_splits_a_clip_into_decoding_front_end_and_network(wav, 
     assert torch.get_num_threads() != 0
     with pytest.raises(benchmark.ParameterError, match="clips"):
         benchmark.embedding_costs(tracks, ["toy_net"], clips=0)
+
+
+@pytest.mark.skipif(not benchmark.reset_peak_memory(), reason="needs Linux /proc/self/clear_refs")
+def test_peak_memory_sees_a_freed_array_until_it_is_reset():
+    benchmark.reset_peak_memory()
+    before = benchmark.peak_memory_gb()
+    block = np.ones(2**28, dtype=np.uint8)  # 0.25 GiB, touched
+    del block
+    after = benchmark.peak_memory_gb()
+    assert after["peak_rss_gb"] >= before["peak_rss_gb"] + 0.24
+    assert after["rss_anon_gb"] < after["peak_rss_gb"] - 0.2  # freed: gone from the resident memory
+    benchmark.reset_peak_memory()
+    assert benchmark.peak_memory_gb()["peak_rss_gb"] < after["peak_rss_gb"] - 0.2

@@ -114,6 +114,11 @@ STORE = "louro_dl"
 NOT_REPRODUCIBLE = ("New-4QAED C", "New-4QAED B")
 """Table 1 columns that need the New-4QAED dataset, which is not public."""
 
+MAPPED_INPUTS = ("waveform", "musicnn_mel", "musicnn_frontend")
+"""Inputs too large to hold in memory beside a fold's copy of them (at ``cpu``: the waveforms 2.3 GB,
+musicnn's front-end 3.4 GB for 900 clips): :class:`LouroData` reads them as memory-mapped tables
+(``extract(..., memmap=True)``) and :func:`run_rows` releases them after the row that read them."""
+
 BUNDLE_ROWS = ("DL Baseline", "Baseline with GRU", "CRNN", "ShortChunk CNN", "Baseline + TFM", "Baseline + RG",
                "Baseline + DeepSMOTE", "Autoencoder", "Artists CNN")
 """Rows that read nothing but the log-mel and the clips' labels, groups and artists, so that they
@@ -260,8 +265,14 @@ class LouroData:
             self._tables[name] = self._make(name)
         return self._tables[name]
 
-    def _extract(self, extractor) -> np.ndarray:
-        result = extract(self.tracks, extractor)
+    def release(self, names=MAPPED_INPUTS) -> None:
+        """Drop the input tables ``names`` (a later :meth:`table` reads them again from the cache), so
+        that a run of many rows holds at most one of the :data:`MAPPED_INPUTS` at a time."""
+        for name in names:
+            self._tables.pop(name, None)
+
+    def _extract(self, extractor, memmap: bool = False) -> np.ndarray:
+        result = extract(self.tracks, extractor, memmap=memmap)
         if result.n_failed:  # keep rows aligned: prepare() dropped the undecodable clips, so this is a bug
             raise RuntimeError(f"{extractor.name}: {result.n_failed} clips failed although their log-mel was "
                                f"extracted\n{result.summary()}")
@@ -279,11 +290,11 @@ class LouroData:
         if name == "logmel":
             return self._logmel(LogMel(duration=duration))
         if name == "waveform":
-            return self._extract(Waveform(duration=duration))
+            return self._extract(Waveform(duration=duration), memmap=True)
         if name == "musicnn_mel":
-            return self._extract(MusicnnMel(duration=duration))
+            return self._extract(MusicnnMel(duration=duration), memmap=True)
         if name == "musicnn_frontend":
-            return self._extract(MusicnnFrontend(duration=duration))
+            return self._extract(MusicnnFrontend(duration=duration), memmap=True)
         if name == "top100":
             return (self.top100.set_index("SongID").loc[self.tracks["track_id"]]
                     .drop(columns="Quadrant").to_numpy(dtype=float))
@@ -509,6 +520,8 @@ def run_rows(data: LouroData, rows=ROWS, *, store: str | os.PathLike | None = No
                 if progress:
                     done = sum(p is not None for p in pieces.values())
                     print(f"{row}: {done} of {len(splits)} folds", flush=True)
+            del estimator, X
+            data.release()
         ordered = [pieces[split.fold] for split in splits]
         row_records = pd.concat([p["records"] for p in ordered], ignore_index=True)
         records.append(row_records)

@@ -122,7 +122,7 @@ def _compute(path: str, extractor: Extractor, target: Path | None):
 
 def extract(tracks: pd.DataFrame, extractor: Extractor, *, cache: bool = True,
             cache_dir: str | os.PathLike | None = None, n_jobs: int | None = None,
-            progress: bool = True) -> FeatureSet:
+            progress: bool = True, memmap: bool = False) -> FeatureSet:
     """Run ``extractor`` over every clip of ``tracks`` (column ``path``).
 
     Parameters
@@ -138,12 +138,20 @@ def extract(tracks: pd.DataFrame, extractor: Extractor, *, cache: bool = True,
         Worker processes for uncached clips (default: all cores when ``extractor.parallel``).
     progress : bool
         Show a tqdm progress bar.
+    memmap : bool
+        Return ``X`` as a read-only memory map of one ``.npy`` file in the cache
+        (``<cache>/<name>/tables/``, named by a digest of the clips' cache keys) instead of an
+        array in memory, for tables too large to hold twice (the raw waveforms, musicnn's
+        front-end): it is written clip by clip from the per-clip entries, so no more than one
+        clip is in memory, and reused while the clips and the extractor are the same. Needs
+        ``cache`` and clips of one shape.
 
     Returns
     -------
     FeatureSet
         Features for the clips that succeeded and a table of the ones that failed; a
-        warning states the count of failures.
+        warning states the count of failures. Clips of one shape are stacked into one
+        array, which is built without a second copy of the features in memory.
 
     A pretrained-network extractor (:class:`~mer_core.features.pretrained.PooledEmbedding`) is
     run as its :meth:`~mer_core.features.pretrained.PooledEmbedding.windows` extractor, whose
@@ -161,6 +169,8 @@ def extract(tracks: pd.DataFrame, extractor: Extractor, *, cache: bool = True,
     """
     if "path" not in tracks.columns or "track_id" not in tracks.columns:
         raise ParameterError("tracks needs 'track_id' and 'path' columns")
+    if memmap and not cache:
+        raise ParameterError("memmap=True reads the on-disk cache: it needs cache=True")
     if hasattr(extractor, "windows"):  # a pretrained network: one cached pass per clip serves all its layers
         windows = extract(tracks, extractor.windows(), cache=cache, cache_dir=cache_dir, n_jobs=n_jobs,
                           progress=progress)
@@ -185,7 +195,8 @@ def extract(tracks: pd.DataFrame, extractor: Extractor, *, cache: bool = True,
                 errors[i] = f"cannot read file ({err.strerror})"
                 continue
             if targets[i].is_file():
-                results[i] = np.load(targets[i])
+                # a memory-mapped table reads its clips when it is written; until then nothing is held
+                results[i] = targets[i] if memmap else np.load(targets[i])
                 continue
         todo.append(i)
 
@@ -198,7 +209,7 @@ def extract(tracks: pd.DataFrame, extractor: Extractor, *, cache: bool = True,
         else:
             outputs = (_compute(paths[i], extractor, targets[i]) for i in todo)
         for i, (feats, err) in zip(todo, outputs):
-            results[i], errors[i] = feats, err
+            results[i], errors[i] = (targets[i] if memmap and err is None else feats), err
             bar.update()
         bar.close()
 
@@ -206,12 +217,48 @@ def extract(tracks: pd.DataFrame, extractor: Extractor, *, cache: bool = True,
     failures = pd.DataFrame({"track_id": [tracks["track_id"].iloc[i] for i in range(len(paths)) if errors[i]],
                              "path": [paths[i] for i in range(len(paths)) if errors[i]],
                              "error": [e for e in errors if e]}, columns=["track_id", "path", "error"])
-    feats = [results[i] for i in ok]
-    shapes = {f.shape for f in feats}
-    X = np.stack(feats) if len(shapes) == 1 else feats
+    if memmap:
+        X = _memory_mapped_table([targets[i] for i in ok], root / "tables")
+    else:
+        X = _stack([results[i] for i in ok])
     out = FeatureSet(X=X, tracks=tracks.iloc[ok].reset_index(drop=True), failures=failures,
                      extractor=extractor.name)
     if len(failures):
         warnings.warn(f"{extractor.name}: skipped {len(failures)} of {len(paths)} clips "
                       f"(see FeatureSet.failures)", stacklevel=2)
     return out
+
+
+def _stack(feats: list) -> np.ndarray | list:
+    """One array of the clips' features when their shapes agree (else the list), built without
+    holding the features twice: each clip's array is released once it is copied in."""
+    if not feats or len({f.shape for f in feats}) != 1:
+        return feats
+    X = np.empty((len(feats), *feats[0].shape), dtype=np.result_type(*feats))
+    for i in range(len(feats)):
+        X[i], feats[i] = feats[i], None
+    return X
+
+
+def _memory_mapped_table(entries: list[Path], folder: Path) -> np.ndarray:
+    """The per-clip cache ``entries`` stacked into one ``.npy`` file under ``folder``, memory-mapped
+    read-only; written (atomically) only when no file of these entries exists yet."""
+    name = hashlib.sha256("\n".join(p.stem for p in entries).encode()).hexdigest()[:32]
+    path = folder / f"{name}.npy"
+    if not path.is_file():
+        if not entries:
+            raise ParameterError("no clip to stack into a memory-mapped table")
+        first = np.load(entries[0], mmap_mode="r")
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f"{name}.{os.getpid()}.tmp.npy"
+        table = np.lib.format.open_memmap(partial, mode="w+", dtype=first.dtype, shape=(len(entries), *first.shape))
+        for i, entry in enumerate(entries):
+            clip = np.load(entry, mmap_mode="r")
+            if clip.shape != first.shape:
+                raise ParameterError(f"memmap=True needs clips of one shape: {entry.name} is {clip.shape}, "
+                                     f"the first clip {first.shape}")
+            table[i] = clip
+        table.flush()
+        del table
+        os.replace(partial, path)
+    return np.load(path, mmap_mode="r")
