@@ -338,3 +338,37 @@ def test_one_network_pass_per_clip_serves_every_layer_and_pooling(ref, tmp_path,
     np.testing.assert_allclose(windows.layer(table, "taggram"), ref["MTT_musicnn_chords_taggram"], atol=1e-4)
     with pytest.raises(ParameterError, match="no layer 'pool5'"):
         windows.layer(table, "pool5")
+
+
+@pytest.mark.parametrize("arch", ["musicnn", "vgg"])
+def test_inference_takes_the_maximum_before_relu_and_batch_norm_with_the_same_values(arch):
+    """In evaluation mode the blocks reduce first (_max_of_bn_relu); the plain order, bn(relu(x))
+    then the maximum, must give the same outputs, also for channels whose batch-norm scale is
+    negative (there the maximum becomes a minimum)."""
+    torch.manual_seed(0)
+    net = mn.MusiCNN() if arch == "musicnn" else mn.VGGTagger()
+    for module in net.modules():
+        if isinstance(module, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+            n = module.num_features
+            module.weight.data = torch.randn(n)  # about half the scales negative
+            module.bias.data, module.running_mean.data = torch.randn(n), torch.randn(n)
+            module.running_var.data = torch.rand(n) + 0.5
+    net.eval()
+    x = 3 * torch.randn(2, 187, 96)
+    with torch.inference_mode():
+        fast, fast_layers = net(x, return_embeddings=True)
+
+    def plain(x_, bn, maximum, *_):
+        return maximum(bn(torch.nn.functional.relu(x_)))
+
+    original = mn._max_of_bn_relu
+    mn._max_of_bn_relu = plain
+    try:
+        with torch.inference_mode():
+            slow, slow_layers = net(x, return_embeddings=True)
+    finally:
+        mn._max_of_bn_relu = original
+    torch.testing.assert_close(fast, slow, rtol=0, atol=1e-6)
+    for layer in slow_layers:
+        scale = max(1.0, float(slow_layers[layer].abs().max()))
+        torch.testing.assert_close(fast_layers[layer], slow_layers[layer], rtol=0, atol=1e-6 * scale)
