@@ -89,3 +89,24 @@ def test_frame_along_the_time_axis_of_spectrograms():
 def test_frame_validates_its_parameters(kwargs, match):
     with pytest.raises(ParameterError, match=match):
         frame(np.zeros(10), **kwargs)
+
+
+def test_decoded_cache_gives_the_direct_read_and_skips_decoding(wav, tmp_path, monkeypatch):
+    stereo = wav("stereo.wav", seconds=2.0, sr=24000)
+    y, sr = sf.read(stereo)
+    sf.write(stereo, np.stack([y, 0.5 * y], axis=1), sr)
+    cache = tmp_path / "decoded"
+    for target_sr, duration in ((24000, None), (22050, 1.5), (16000, 3.0)):
+        direct = load_audio(stereo, sr=target_sr, duration=duration)
+        np.testing.assert_array_equal(load_audio(stereo, sr=target_sr, duration=duration, decoded_cache=cache), direct)
+    assert len(list(cache.glob("*.npy"))) == 1  # one entry per file, at its own rate, for every rate and duration
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("decoded again")
+
+    monkeypatch.setattr(sf.SoundFile, "read", no_decoding)
+    assert len(load_audio(stereo, sr=8000, decoded_cache=cache)) == 16000
+    with pytest.raises(AudioError):  # an undecodable file still says so
+        corrupt = tmp_path / "corrupt.wav"
+        corrupt.write_bytes(b"RIFF....garbage")
+        load_audio(corrupt, decoded_cache=cache)

@@ -29,6 +29,11 @@ from ..progress import progress as progress_bar
 from ..provenance import file_digest
 
 
+DECODED = "decoded"
+"""Folder of the feature cache that keeps each clip's decoded samples (``load_audio``'s
+``decoded_cache``), so that a clip is decoded once for all its feature sets."""
+
+
 class Extractor:
     """Base class of feature extractors (subclasses set ``name`` and implement ``__call__``).
 
@@ -101,10 +106,10 @@ def cache_key(audio_digest: str, extractor: Extractor) -> str:
     return hashlib.sha256((audio_digest + spec).encode()).hexdigest()[:32]
 
 
-def _compute(path: str, extractor: Extractor, target: Path | None):
+def _compute(path: str, extractor: Extractor, target: Path | None, decoded: Path | None = None):
     """Run one clip; return (features, None) or (None, error message)."""
     try:
-        y = load_audio(path, sr=extractor.sr, duration=extractor.duration)
+        y = load_audio(path, sr=extractor.sr, duration=extractor.duration, decoded_cache=decoded)
         feats = np.asarray(extractor(y, extractor.sr), dtype=np.float32)
         if not np.all(np.isfinite(feats)):
             raise AudioError(path, f"{extractor.name} produced non-finite values")
@@ -152,6 +157,9 @@ def extract(tracks: pd.DataFrame, extractor: Extractor, *, cache: bool = True,
         Features for the clips that succeeded and a table of the ones that failed; a
         warning states the count of failures. Clips of one shape are stacked into one
         array, which is built without a second copy of the features in memory.
+
+    With ``cache``, a clip's decoded samples are kept too (folder :data:`DECODED` of the cache),
+    so the feature sets after the first read them instead of decoding the clip again.
 
     A pretrained-network extractor (:class:`~mer_core.features.pretrained.PooledEmbedding`) is
     run as its :meth:`~mer_core.features.pretrained.PooledEmbedding.windows` extractor, whose
@@ -201,13 +209,15 @@ def extract(tracks: pd.DataFrame, extractor: Extractor, *, cache: bool = True,
         todo.append(i)
 
     if todo:
+        # every extractor of a clip after the first reads its decoded samples instead of decoding it again
+        decoded = Path(default_cache_dir(cache_dir)) / DECODED if cache else None
         jobs = (n_jobs or os.cpu_count() or 1) if extractor.parallel else 1
         bar = progress_bar(total=len(todo), desc=extractor.name, disable=not progress, unit="clip")
         if jobs > 1:
             outputs = Parallel(n_jobs=jobs, return_as="generator")(
-                delayed(_compute)(paths[i], extractor, targets[i]) for i in todo)
+                delayed(_compute)(paths[i], extractor, targets[i], decoded) for i in todo)
         else:
-            outputs = (_compute(paths[i], extractor, targets[i]) for i in todo)
+            outputs = (_compute(paths[i], extractor, targets[i], decoded) for i in todo)
         for i, (feats, err) in zip(todo, outputs):
             results[i], errors[i] = (targets[i] if memmap and err is None else feats), err
             bar.update()
