@@ -16,6 +16,8 @@ import pickle
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
+
 from .config import cache_dir
 from .provenance import source_digest
 
@@ -30,6 +32,19 @@ def run_key(spec: dict, code: Sequence[str] = ()) -> str:
     ``code`` (names relative to :mod:`mer_core`, e.g. ``"models"``, ``"experiments.koh_dubnov"``)."""
     payload = {"spec": spec, "code": source_digest(*code) if code else ""}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def array_digest(*arrays) -> str:
+    """16-hex digest of arrays' dtypes, shapes and bytes: the data part of a run key (e.g. a feature
+    table with its labels and groups), so that other inputs never load a stored piece.
+
+    Used by: :mod:`mer_core.experiments.koh_dubnov`, :mod:`mer_core.experiments.shared`.
+    """
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(str(a.dtype).encode() + str(a.shape).encode() + a.tobytes())
+    return h.hexdigest()[:16]
 
 
 def load(store: str | os.PathLike | None, key: str):

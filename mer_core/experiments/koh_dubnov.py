@@ -23,7 +23,6 @@ Here (:data:`FEATURE_SETS`, :data:`DATASETS`, :data:`PROFILES`):
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -254,14 +253,6 @@ def embed(tracks: pd.DataFrame, features: str, *, n_jobs: int | None = None, pro
     return Embedded(features, windows.tracks, X, sequences, windows.failures)
 
 
-def _digest(*arrays) -> str:
-    h = hashlib.sha256()
-    for a in arrays:
-        a = np.ascontiguousarray(a)
-        h.update(str(a.dtype).encode() + str(a.shape).encode() + a.tobytes())
-    return h.hexdigest()[:16]
-
-
 def run_classifiers(embedded: Embedded, *, dataset: str, profile: str, seed: int = 0,
                     classifiers=KOH_DUBNOV_CLASSIFIERS, store=None, n_jobs: int = 1,
                     progress: bool = False) -> CVResult:
@@ -290,7 +281,8 @@ def run_classifiers(embedded: Embedded, *, dataset: str, profile: str, seed: int
         X = embedded.sequences if name == "rnn" else embedded.X
         key = runstore.run_key({"dataset": dataset, "features": embedded.features, "classifier": name,
                                 "profile": profile, "settings": {k: s[k] for k in RUN_SETTINGS}, "seed": seed,
-                                "inputs": _digest(X, y.astype("U"), np.asarray(groups if groups is not None else []).astype("U"))},
+                                "inputs": runstore.array_digest(
+                                    X, y.astype("U"), np.asarray(groups if groups is not None else []).astype("U"))},
                                CODE)
         res = runstore.load(store, key)
         if res is None:
@@ -321,7 +313,7 @@ def run_regression(embedded: Embedded, *, dataset: str, profile: str, seed: int 
     groups = tracks["group"].astype(str).to_numpy()
     key = runstore.run_key({"dataset": dataset, "features": embedded.features, "regressor": "svr",
                             "profile": profile, "settings": {k: s[k] for k in RUN_SETTINGS}, "seed": seed,
-                            "inputs": _digest(X, Y)}, CODE)
+                            "inputs": runstore.array_digest(X, Y)}, CODE)
     res = runstore.load(store, key)
     if res is None:
         res = cross_validate_regression(make_regressor("svr", random_state=seed), X, Y, targets=TARGETS,

@@ -25,7 +25,6 @@ Every piece (one method, all folds) is kept in the run store (:mod:`mer_core.run
 """
 from __future__ import annotations
 
-import hashlib
 
 import numpy as np
 import pandas as pd
@@ -132,14 +131,6 @@ def inputs(tracks: pd.DataFrame, top100: pd.DataFrame | None, profile: str, seed
     return kept, X
 
 
-def _digest(*arrays) -> str:
-    h = hashlib.sha256()
-    for a in arrays:
-        a = np.ascontiguousarray(a)
-        h.update(str(a.dtype).encode() + str(a.shape).encode() + a.tobytes())
-    return h.hexdigest()[:16]
-
-
 def run(tracks: pd.DataFrame, X: dict, profile: str, seed: int = 0, *, methods=None, store=None, n_jobs: int = 1,
         progress: bool = False) -> pd.DataFrame:
     """Every method of :data:`METHODS` whose input is in ``X``, on the same splits.
@@ -168,7 +159,7 @@ def run(tracks: pd.DataFrame, X: dict, profile: str, seed: int = 0, *, methods=N
             not_run.append(name)
             continue
         key = runstore.run_key({"method": name, "profile": profile, "settings": s, "seed": seed,
-                                "inputs": _digest(X[spec["input"]], y.astype("U"), groups.astype("U"))}, CODE)
+                                "inputs": runstore.array_digest(X[spec["input"]], y.astype("U"), groups.astype("U"))}, CODE)
         res = runstore.load(store, key)
         if res is None:
             res = cross_validate(build(name, profile, seed), X[spec["input"]], y, groups=groups, cv=s["cv"],
