@@ -438,10 +438,26 @@ def cross_validate(estimator, X, y, *, groups=None, cv: str = "10x10", seed: int
     X, y = (X if hasattr(X, "names") else np.asarray(X)), np.asarray(y)
     if len(X) != len(y):
         raise ParameterError(f"X has {len(X)} rows but y has {len(y)}")
-    splits = make_splits(y, cv, groups=groups, seed=seed)
+    return cross_validate_splits(estimator, X, y, make_splits(y, cv, groups=groups, seed=seed), protocol=cv,
+                                 n_jobs=n_jobs, progress=progress, paper=paper, method=method, features=features,
+                                 dataset=dataset, profile=profile)
+
+
+def cross_validate_splits(estimator, X, y, splits: list[Split], *, protocol: str, n_jobs: int = 1,
+                          progress: bool = True, paper: str = "", method: str = "", features: str = "",
+                          dataset: str = "", profile: str = "") -> CVResult:
+    """:func:`cross_validate` on given folds of a protocol (``splits``, some of :func:`make_splits`'s),
+    e.g. the folds a run store still lacks; ``protocol`` names the protocol they belong to.
+
+    Every fold is scored on the labels of all of ``y``, so a fold's records are the ones the whole
+    protocol would give it.
+
+    Used by: :func:`cross_validate`, :func:`mer_core.experiments.louro_dl.run_rows` (one fold at a time).
+    """
+    X, y = (X if hasattr(X, "names") else np.asarray(X)), np.asarray(y)
     return _run_protocol(estimator, X, y, splits, partial(classification_metrics, labels=np.unique(y)),
                          _labels_and_predictions, n_jobs=n_jobs, progress=progress,
-                         meta=(paper, method, features, dataset, cv, profile))
+                         meta=(paper, method, features, dataset, protocol, profile))
 
 
 def cross_validate_regression(estimator, X, Y, *, targets=None, strata=None, groups=None, cv: str = "10x10",

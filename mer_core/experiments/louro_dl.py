@@ -18,7 +18,6 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -29,9 +28,7 @@ from .. import cluster, runstore
 from ..config import check_profile
 from ..errors import DatasetError
 from ..provenance import code_version, machine, source_digest
-# one fold at a time, so that a stored fold survives an interrupted row (evaluation has no public
-# per-split entry yet; _run_protocol is what cross_validate runs)
-from ..evaluation import CVResult, _labels_and_predictions, _run_protocol, classification_metrics, make_splits
+from ..evaluation import CVResult, cross_validate_splits, make_splits
 from ..features import extract
 from ..features.augmented import AugmentedLogMel
 from ..features.musicnn import MusicnnFrontend, MusicnnMel
@@ -491,7 +488,6 @@ def run_rows(data: LouroData, rows=ROWS, *, store: str | os.PathLike | None = No
     s = data.settings
     y = data.y
     splits = make_splits(y, s["cv"], groups=data.tracks["group"].to_numpy(), seed=data.seed)
-    score = partial(classification_metrics, labels=np.unique(y))
     records, predictions, timing = [], [], []
     for row in rows:
         keys = {split.fold: fold_key(row, split.fold, data) for split in splits}
@@ -502,12 +498,13 @@ def run_rows(data: LouroData, rows=ROWS, *, store: str | os.PathLike | None = No
             start = time.perf_counter()
             estimator, X, features = build_row(row, data)
             inputs_s = time.perf_counter() - start
-            meta = (PAPER, row, features, "4q", s["cv"], data.profile)
+            meta = {"paper": PAPER, "method": row, "features": features, "dataset": "4q", "profile": data.profile}
             batches = [missing] if cluster.scheduler_address() else [[split] for split in missing]
             for batch in batches:
                 start = time.perf_counter()
-                res = _run_protocol(estimator, X, y, batch, score, _labels_and_predictions, n_jobs=1,
-                                    progress=progress and len(batch) > 1, meta=meta)
+                # one fold at a time (or one batch on a cluster), so that a stored fold survives an interrupted row
+                res = cross_validate_splits(estimator, X, y, batch, protocol=s["cv"],
+                                            progress=progress and len(batch) > 1, **meta)
                 seconds = (time.perf_counter() - start) / len(batch)
                 for split in batch:
                     piece = {"records": res.records[res.records["fold"] == split.fold],
