@@ -18,6 +18,7 @@ import soundfile as sf
 from .config import cache_dir as default_cache_dir
 from .errors import ParameterError
 from .features import extract
+from .features.base import DECODED
 from .features.registry import get
 from .provenance import machine
 
@@ -27,8 +28,11 @@ def run(tracks: pd.DataFrame, names, *, n_jobs: int | None = None, cache_dir=Non
 
     Returns a table with ``extractor, cache`` (the cache folder: a pretrained network's
     layers share one, so a second layer of a network is a cached run), ``dim, clips, failed, audio_s, first_run_s, cached_s,
-    clips_per_s, x_realtime, cold_entries_before, machine, load_avg_1min, n_jobs, dataset, date``. ``cold_entries_before``
-    counts cache entries that already existed, so a "first run" that was not cold says so.
+    clips_per_s, x_realtime, cold_entries_before, decoded_before, machine, load_avg_1min, n_jobs, dataset, date``.
+    ``cold_entries_before`` counts cache entries that already existed, so a "first run" that was not
+    cold says so; ``decoded_before`` counts the clips whose decoded samples an earlier extractor left
+    in the cache (:data:`mer_core.features.base.DECODED`): the first extractor of a cold run decodes
+    every clip, the others read the samples.
     """
     audio_s = float(sum(sf.info(p).duration for p in tracks["path"]))
     root = Path(default_cache_dir(cache_dir))
@@ -41,6 +45,7 @@ def run(tracks: pd.DataFrame, names, *, n_jobs: int | None = None, cache_dir=Non
         # a pretrained network's layers share one cache entry per clip: its window vectors
         cache_name = ex.windows().name if hasattr(ex, "windows") else ex.name
         before = len(list((root / cache_name).glob("*.npy"))) if (root / cache_name).is_dir() else 0
+        decoded = len(list((root / DECODED).glob("*.npy"))) if (root / DECODED).is_dir() else 0
         load_before = os.getloadavg()[0]
         t0 = time.perf_counter()
         first = extract(tracks, ex, cache_dir=cache_dir, n_jobs=n_jobs)
@@ -51,7 +56,7 @@ def run(tracks: pd.DataFrame, names, *, n_jobs: int | None = None, cache_dir=Non
         rows.append({"extractor": name, "cache": cache_name, "dim": dim, "clips": len(first.tracks), "failed": first.n_failed,
                      "audio_s": round(audio_s, 1), "first_run_s": round(t1 - t0, 2), "cached_s": round(t2 - t1, 2),
                      "clips_per_s": round(len(tracks) / (t1 - t0), 2), "x_realtime": round(audio_s / (t1 - t0), 1),
-                     "cold_entries_before": before, "machine": machine(),
+                     "cold_entries_before": before, "decoded_before": decoded, "machine": machine(),
                      # other processes on the machine slow every figure: say how busy it was
                      "load_avg_1min": round(max(load_before, os.getloadavg()[0]), 1),
                      "n_jobs": n_jobs or os.cpu_count(), "dataset": dataset,

@@ -45,7 +45,7 @@ the chapter states what is missing."""
 
 RESULT_FILES = {"louro_dl": ("louro_dl", "louro_dl_timing", "louro_dl_seeds", "train_benchmark", "train_benchmark_rows"),
                 "comparison": ("comparison_shared", "comparison_emomusic_timelines"),
-                "features": ("features", "feature_benchmark", "mfcc_benchmark_900"),
+                "features": ("features", "feature_benchmark"),
                 "koh_dubnov": ("koh_dubnov", "koh_dubnov_table1", "koh_dubnov_emomusic_mappings", "koh_dubnov_table3",
                                "koh_dubnov_silhouettes", "koh_dubnov_tsne", "embedding_benchmark", "embedding_costs"),
                 "pandrea": ("pandrea", "pandrea_sincnet", "pandrea_sincnet_schedule"),

@@ -112,3 +112,17 @@ def test_memmap_refuses_clips_of_different_shapes(wav, tmp_path):
     assert isinstance(extract(tracks, Decimated(), cache_dir=tmp_path / "cache", progress=False).X, list)
     with pytest.raises(ParameterError, match="one shape"):
         extract(tracks, Decimated(), cache_dir=tmp_path / "cache", progress=False, memmap=True)
+
+
+def test_benchmark_says_which_first_runs_were_cold_and_which_read_decoded_clips(wav, tmp_path):
+    from mer_core import benchmark
+
+    tracks = _tracks([wav("b0.wav", freq=300), wav("b1.wav", freq=500)])
+    cache = tmp_path / "cache"
+    table = benchmark.run(tracks, ["mfcc_stats", "logmel"], cache_dir=cache, n_jobs=1).set_index("extractor")
+    assert (table["clips"] == 2).all() and (table["failed"] == 0).all()
+    assert (table["cold_entries_before"] == 0).all()
+    # the first extractor decoded both clips; the second read their decoded samples
+    assert table.loc["mfcc_stats", "decoded_before"] == 0 and table.loc["logmel", "decoded_before"] == 2
+    again = benchmark.run(tracks, ["mfcc_stats"], cache_dir=cache, n_jobs=1)
+    assert again.loc[0, "cold_entries_before"] == 2  # not a cold run, and it says so
