@@ -5,7 +5,7 @@ from sklearn.ensemble import RandomForestClassifier
 
 from mer_core import runstore
 from mer_core.evaluation import RECORD_COLUMNS, summarize
-from mer_core.experiments import louro_dl
+from mer_core.experiments import louro_dl, louro_resolution
 from mer_core.experiments.features import subset
 from mer_core.models import make_classifier
 
@@ -305,3 +305,47 @@ def test_seed_spread_gives_each_seed_mean_and_the_spread_of_the_means():
     assert row["seeds"] == 3 and row["machines"] == "cpu; gpu"
     with pytest.raises(ValueError, match="seed"):
         louro.seed_spread(records.drop(columns="seed"))
+
+
+def test_parse_pool_reads_bands_by_frames_and_one_by_one_is_the_full_input():
+    assert louro_dl.parse_pool("2x4") == (2, 4) and louro_dl.parse_pool(" 1 X 2 ") == (1, 2)
+    assert louro_dl.parse_pool("1x1") is None
+    for bad in ("2", "0x4", "2x-1", "axb", "2x4x1"):
+        with pytest.raises(louro_dl.ParameterError, match="BANDSxFRAMES"):
+            louro_dl.parse_pool(bad)
+
+
+def test_resolution_ablation_varies_only_the_input_on_the_same_folds(tmp_path, monkeypatch):
+    tracks = _tracks().assign(group=lambda t: t["track_id"])
+    level = tracks["quadrant"].str[1].astype(int).to_numpy()[:, None, None]
+    logmel = (np.random.default_rng(0).normal(size=(len(tracks), 8, 16)) + level).astype(np.float32)
+    monkeypatch.setattr(louro_dl.LouroData, "_extract", lambda self, extractor, memmap=False: logmel)
+    shapes = []
+
+    def forest_on_logmel(row, data):  # a fast stand-in for the network on the variant's input
+        X = data.table("logmel")
+        shapes.append(X.shape[1:])
+        return make_classifier("random_forest", random_state=0), X.reshape(len(X), -1), "toy"
+
+    monkeypatch.setattr(louro_dl, "build_row", forest_on_logmel)
+    data = louro_dl.LouroData(tracks, pd.DataFrame(), "smoke", seed=0)
+    result, timing = louro_resolution.resolution_ablation(data, [(2, 4), None], store=tmp_path, progress=False)
+    assert shapes == [(4, 4), (8, 16)]
+    pooled, full = ("DL Baseline, input {} x {}".format(*louro_dl.cnn_input_shapes("smoke", pool)["cnn_baseline"])
+                    for pool in ((2, 4), None))  # named by the profile's log-mel (96 x 281 at smoke)
+    assert pooled != full and list(dict.fromkeys(result.records["method"])) == [pooled, full]
+    assert timing["input_pool"].tolist() == ["2x4", "none"]
+    f1 = result.records[result.records["metric"] == "f1_macro"]
+    sizes = f1.pivot(index="fold", columns="method", values="n_test")
+    assert len(sizes) == 2 and (sizes[pooled] == sizes[full]).all()  # the same folds under both inputs
+    assert data.variant(input_pool=(2, 4)).settings["input_pool"] == (2, 4) and data.settings["input_pool"] is None
+    # the profile's own input (unpooled at smoke) is the Table 1 row's: its folds come from the store
+    _, again = louro_dl.run_rows(data, ["DL Baseline"], store=tmp_path, progress=False)
+    assert again.loc[0, "source"] == "run store (2 of 2 folds)" and shapes == [(4, 4), (8, 16)]
+    table = louro_resolution.resolution_table(result.records, timing)
+    assert list(table.index) == [pooled, full] and (table["folds"] == 2).all()
+    np.testing.assert_allclose(table.loc[full, "macro F1 %"], 100 * f1[f1["method"] == full]["value"].mean(), atol=0.01)
+    with pytest.raises(louro_dl.ParameterError, match="cannot be varied"):
+        louro_resolution.resolution_ablation(data, [None], row="Sample CNN")
+    with pytest.raises(louro_dl.ParameterError, match="unknown settings"):
+        data.variant(input_size=3)

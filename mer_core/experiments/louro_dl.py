@@ -26,7 +26,7 @@ import torch
 
 from .. import cluster, runstore
 from ..config import check_profile
-from ..errors import DatasetError
+from ..errors import DatasetError, ParameterError
 from ..provenance import code_version, machine, source_digest
 from ..evaluation import CVResult, cross_validate_splits, make_splits
 from ..features import extract
@@ -160,11 +160,25 @@ def pool_spectrograms(X: np.ndarray, pool: tuple[int, int]) -> np.ndarray:
     return blocks.mean(axis=(-3, -1), dtype=np.float64).astype(X.dtype)
 
 
-def cnn_input_shapes(profile: str) -> dict[str, tuple[int, ...]]:
-    """Shape of one training sample of each Table 1 network under ``profile`` (after ``input_pool``)."""
+def parse_pool(text: str) -> tuple[int, int] | None:
+    """An ``input_pool`` from its text: ``"2x4"`` -> ``(2, 4)`` (bands, frames); ``"1x1"`` -> ``None``,
+    the unpooled input.
+
+    Used by: notebooks/louro_resolution.ipynb, the store fill's ``--input-pool``.
+    """
+    parts = str(text).lower().replace(" ", "").split("x")
+    if len(parts) != 2 or not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise ParameterError(f"an input pool is BANDSxFRAMES with positive integers (e.g. 2x4 or 1x1), got {text!r}")
+    pool = (int(parts[0]), int(parts[1]))
+    return None if pool == (1, 1) else pool
+
+
+def cnn_input_shapes(profile: str, input_pool="profile") -> dict[str, tuple[int, ...]]:
+    """Shape of one training sample of each Table 1 network under ``profile`` (after ``input_pool``,
+    by default the profile's)."""
     s = PROFILES[check_profile(profile)]
     logmel = LogMel(duration=s["duration"])
-    pool = s["input_pool"] or (1, 1)
+    pool = (s["input_pool"] if input_pool == "profile" else input_pool) or (1, 1)
     bands, frames = logmel.n_mels // pool[0], logmel.n_frames // pool[1]
     chunk = int(round(SHORTCHUNK_SECONDS * logmel.sr / logmel.hop_length / pool[1]))
     return {"cnn_baseline": (bands, frames), "cnn_gru": (bands, frames), "crnn": (bands, frames),
@@ -200,6 +214,7 @@ class LouroData:
     profile: str
     seed: int = 0
     bundled: bool = False
+    overrides: dict = field(default_factory=dict)
     _tables: dict = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -244,7 +259,22 @@ class LouroData:
 
     @property
     def settings(self) -> dict:
-        return PROFILES[self.profile]
+        """The profile's settings with this variant's :attr:`overrides` (:meth:`variant`)."""
+        return {**PROFILES[self.profile], **self.overrides}
+
+    def variant(self, **overrides) -> LouroData:
+        """The same clips, profile and seed with some settings changed (e.g. ``input_pool=None``): its
+        inputs are read again from the cache and its folds get their own run-store keys (:func:`fold_key`
+        digests the settings). The folds are the same: they depend on the clips and the seed only.
+
+        Used by: :func:`mer_core.experiments.louro_resolution.resolution_ablation`.
+        """
+        unknown = sorted(set(overrides) - set(PROFILES[self.profile]))
+        if unknown:
+            raise ParameterError(f"unknown settings {unknown}; choose from {sorted(PROFILES[self.profile])}")
+        if self.bundled:
+            raise DatasetError("a bundle holds the log-mel at one resolution: run a variant from the audio")
+        return LouroData(self.tracks, self.top100, self.profile, self.seed, overrides={**self.overrides, **overrides})
 
     @property
     def y(self) -> np.ndarray:
@@ -601,6 +631,9 @@ def _main() -> None:
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--rows", default="all", help="comma-separated rows of ROWS, in the order to run them")
     parser.add_argument("--threads", type=int, default=2, help="torch threads of each network")
+    parser.add_argument("--input-pool", default=None, help="BANDSxFRAMES pooling of the log-mel instead of the "
+                                                          "profile's (1x1: the full input), as the "
+                                                          "louro_resolution chapter runs it")
     parser.add_argument("--store", default=None, help="run-store folder (default: the project's)")
     parser.add_argument("--write-bundle", metavar="DIR", help="write the bundle of BUNDLE_ROWS to DIR and stop")
     parser.add_argument("--bundle", metavar="DIR", help="run from a bundle instead of the audio (BUNDLE_ROWS only)")
@@ -625,6 +658,8 @@ def _main() -> None:
         tracks = select_clips(fourq.load(locate(fourq.DIRNAME, args.data_dir)), args.profile, seed=args.seed)
         data = LouroData.prepare(tracks, fourq.load_top100(locate(fourq.FEATURES_DIRNAME, args.data_dir)),
                                  args.profile, args.seed)
+    if args.input_pool is not None:
+        data = data.variant(input_pool=parse_pool(args.input_pool))
     if args.write_bundle:
         print(f"bundle of {len(data.tracks)} clips written to {write_bundle(data, args.write_bundle)}")
         return
