@@ -24,6 +24,7 @@ CHAPTERS = {
     "features": ("4q",),
     "louro_svm": ("4q_top100",),
     "louro_dl": ("4q", "4q_top100"),
+    "louro_resolution": ("4q",),
     "koh_dubnov": ("synthetic", "4q", "ravdess"),
     "quan_dong": ("synthetic", "4q", "4q_top100", "warriner", "emomusic"),
     "pandrea": ("turkish", "4q", "synthetic"),
@@ -44,6 +45,7 @@ ACCEPTED_PARTIAL = {"ravdess": "the only reachable copy lacks 3 of the 1012 song
 the chapter states what is missing."""
 
 RESULT_FILES = {"louro_dl": ("louro_dl", "louro_dl_timing", "louro_dl_seeds", "train_benchmark", "train_benchmark_rows"),
+                "louro_resolution": ("louro_resolution", "louro_resolution_timing"),
                 "comparison": ("comparison_shared", "comparison_emomusic_timelines"),
                 "features": ("features", "feature_benchmark"),
                 "koh_dubnov": ("koh_dubnov", "koh_dubnov_table1", "koh_dubnov_emomusic_mappings", "koh_dubnov_table3",

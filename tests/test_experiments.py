@@ -332,7 +332,7 @@ def test_resolution_ablation_varies_only_the_input_on_the_same_folds(tmp_path, m
     result, timing = louro_resolution.resolution_ablation(data, [(2, 4), None], store=tmp_path, progress=False)
     assert shapes == [(4, 4), (8, 16)]
     pooled, full = ("DL Baseline, input {} x {}".format(*louro_dl.cnn_input_shapes("smoke", pool)["cnn_baseline"])
-                    for pool in ((2, 4), None))  # named by the profile's log-mel (96 x 281 at smoke)
+                    for pool in ((2, 4), None))  # named by the profile's log-mel (96 x 282 at smoke)
     assert pooled != full and list(dict.fromkeys(result.records["method"])) == [pooled, full]
     assert timing["input_pool"].tolist() == ["2x4", "none"]
     f1 = result.records[result.records["metric"] == "f1_macro"]

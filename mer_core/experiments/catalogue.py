@@ -29,6 +29,8 @@ EXPERIMENTS = (
     Experiment("Louro et al.", "SVM baseline on the top-100 features (Table 1, row 1)", "louro_svm"),
     Experiment("Louro et al.", "Deep models, augmentation, embeddings + RF, transfer, Hybrid (Table 1)",
                "louro_dl", methods=louro_dl.ROWS),
+    Experiment("Louro et al.", "DL baseline at the pooled (48 x 341) and the paper's (96 x 1366) log-mel input: "
+               "input-resolution ablation", "louro_resolution"),
     Experiment("Koh & Dubnov", "MFCC and deep embeddings (musicnn, VGG taggers, aiSFX) x six classifiers; "
                "SVR valence/arousal (Figure 3, Tables 1-3, Figure 4)", "koh_dubnov"),
     Experiment("Koh & Dubnov", "L3-Net (OpenL3 512, 6144) and VGGish rows",
