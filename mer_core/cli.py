@@ -263,8 +263,8 @@ def train_benchmark(profile: str = typer.Option("cpu", help="Louro profile of th
                       "date": time.strftime("%Y-%m-%d")})
         del estimator, X, fit_and_predict
         data.release()
-    rows_table = pd.DataFrame(timed)
-    rows_table.to_csv(out / "train_benchmark_rows.csv", index=False)
+        rows_table = pd.DataFrame(timed)  # written after each row: an interrupted benchmark keeps its rows
+        rows_table.to_csv(out / "train_benchmark_rows.csv", index=False)
     typer.echo(rows_table.drop(columns=["machine", "date"]).to_string(index=False))
 
 
