@@ -18,8 +18,9 @@ from ..evaluation import CVResult, summarize
 from .louro import TABLE1_ORIGINAL_4QAED
 from .louro_dl import LouroData, cnn_input_shapes, run_rows, training_summary
 
-RESOLUTION_ROWS = ("DL Baseline", "Baseline with GRU", "CRNN")
-"""Rows that read the whole log-mel, whose input resolution :func:`resolution_ablation` can vary."""
+RESOLUTION_ROWS = {"DL Baseline": "cnn_baseline", "Baseline with GRU": "cnn_gru", "CRNN": "crnn"}
+"""Rows that read the whole log-mel, whose input resolution :func:`resolution_ablation` can vary, with
+their networks (:func:`mer_core.experiments.louro_dl.cnn_input_shapes` names the input by them)."""
 
 
 def resolution_ablation(data: LouroData, pools, *, row: str = "DL Baseline", store: str | os.PathLike | None = None,
@@ -35,8 +36,8 @@ def resolution_ablation(data: LouroData, pools, *, row: str = "DL Baseline", sto
     Used by: notebooks/louro_resolution.ipynb.
     """
     if row not in RESOLUTION_ROWS:
-        raise ParameterError(f"the input resolution of {row!r} cannot be varied; choose from {RESOLUTION_ROWS}")
-    net = {"DL Baseline": "cnn_baseline", "Baseline with GRU": "cnn_gru", "CRNN": "crnn"}[row]
+        raise ParameterError(f"the input resolution of {row!r} cannot be varied; choose from {list(RESOLUTION_ROWS)}")
+    net = RESOLUTION_ROWS[row]
     records, predictions, timing = [], [], []
     for pool in pools:
         shape = cnn_input_shapes(data.profile, input_pool=pool)[net]
