@@ -344,8 +344,28 @@ def test_resolution_ablation_varies_only_the_input_on_the_same_folds(tmp_path, m
     assert again.loc[0, "source"] == "run store (2 of 2 folds)" and shapes == [(4, 4), (8, 16)]
     table = louro_resolution.resolution_table(result.records, timing)
     assert list(table.index) == [pooled, full] and (table["folds"] == 2).all()
+    assert (table["paper F1 % (96 x 1366)"] == 60.62).all()
+    assert (louro_resolution.resolution_table(result.records, timing, row="CRNN")["paper F1 % (96 x 1366)"] == 64.63).all()
     np.testing.assert_allclose(table.loc[full, "macro F1 %"], 100 * f1[f1["method"] == full]["value"].mean(), atol=0.01)
     with pytest.raises(louro_dl.ParameterError, match="cannot be varied"):
         louro_resolution.resolution_ablation(data, [None], row="Sample CNN")
     with pytest.raises(louro_dl.ParameterError, match="unknown settings"):
         data.variant(input_size=3)
+
+
+def test_published_seeds_summarise_the_louro_editions_seed_spread_of_one_row(tmp_path, monkeypatch):
+    from mer_core import results
+    from mer_core.evaluation import RECORD_COLUMNS
+    from mer_core.experiments import louro_resolution
+    monkeypatch.setattr(results, "published_results_dir", lambda: tmp_path)
+    assert louro_resolution.published_seeds().empty  # no edition yet
+    rows = [("Louro et al.", method, "log-mel", "4q", "5x1", profile, fold, metric, value + 0.1 * seed + 0.01 * fold,
+             720, 180, "abc", f"box {seed}", "2026-01-01", seed)
+            for method, profile, value in (("DL Baseline", "cpu", 0.5), ("Baseline + RG", "cpu", 0.2),
+                                           ("DL Baseline", "smoke", 0.9))
+            for seed in (0, 1) for fold in range(2) for metric in ("accuracy", "f1_macro")]
+    pd.DataFrame(rows, columns=[*RECORD_COLUMNS, "seed"]).to_csv(tmp_path / "louro_dl_seeds.csv", index=False)
+    spread = louro_resolution.published_seeds("DL Baseline", "cpu")
+    assert spread["seed"].tolist() == [0, 1] and spread["folds"].tolist() == [2, 2]
+    np.testing.assert_allclose(spread["macro F1 %"], [50.5, 60.5])
+    assert spread["machine"].tolist() == ["box 0", "box 1"]

@@ -13,6 +13,7 @@ import os
 
 import pandas as pd
 
+from .. import results
 from ..errors import ParameterError
 from ..evaluation import CVResult, summarize
 from .louro import TABLE1_ORIGINAL_4QAED
@@ -50,10 +51,11 @@ def resolution_ablation(data: LouroData, pools, *, row: str = "DL Baseline", sto
             pd.concat(timing, ignore_index=True))
 
 
-def resolution_table(records: pd.DataFrame, timing: pd.DataFrame, stop: float = 0.9) -> pd.DataFrame:
-    """One row per input of :func:`resolution_ablation`: macro F1 (mean, sd and each fold's, in %),
-    the epochs run and the folds that reached the ``stop`` training accuracy, and the seconds of its
-    cross-validation, beside the paper's DL Baseline figure.
+def resolution_table(records: pd.DataFrame, timing: pd.DataFrame, *, row: str = "DL Baseline",
+                     stop: float = 0.9) -> pd.DataFrame:
+    """One row per input of :func:`resolution_ablation` of ``row``: macro F1 (mean, sd and each fold's,
+    in %), the epochs run and the folds that reached the ``stop`` training accuracy, and the seconds of
+    its cross-validation, beside the paper's figure for ``row`` (at 96 x 1366).
 
     Used by: notebooks/louro_resolution.ipynb.
     """
@@ -65,5 +67,29 @@ def resolution_table(records: pd.DataFrame, timing: pd.DataFrame, stop: float = 
                           "folds": summary["n"].astype(int), "per fold": per_fold})
     table = table.join(training_summary(records, stop=stop))
     table = table.join(timing.set_index("method")[["input_pool", "cv_s", "machine", "source"]])
-    table["paper F1 % (DL Baseline, 96 x 1366)"] = TABLE1_ORIGINAL_4QAED["DL Baseline"]
+    if row not in RESOLUTION_ROWS:
+        raise ParameterError(f"no input resolution ablation of {row!r}; choose from {list(RESOLUTION_ROWS)}")
+    table["paper F1 % (96 x 1366)"] = TABLE1_ORIGINAL_4QAED[row]
     return table.rename_axis("method")
+
+
+def published_seeds(row: str = "DL Baseline", profile: str = "cpu") -> pd.DataFrame:
+    """The Louro chapter's published seed-spread figures of ``row`` under ``profile`` (the profile's own
+    pooled input): one line per seed with its macro F1 (mean and sd over the folds, in %), the folds
+    and the machine that trained them; empty when the edition has none.
+
+    The resolution chapter shows them beside its own pooled row, whose folds this machine may have
+    trained again: a fold trained on another device sums in another order and is not bit-identical.
+
+    Used by: notebooks/louro_resolution.ipynb.
+    """
+    columns = ["seed", "macro F1 %", "sd", "folds", "machine"]
+    edition = results.published("louro_dl_seeds")
+    if edition is None:
+        return pd.DataFrame(columns=columns)
+    f1 = edition[(edition["method"] == row) & (edition["profile"] == profile) & (edition["metric"] == "f1_macro")]
+    by_seed = f1.groupby("seed")
+    return pd.DataFrame({"macro F1 %": (100 * by_seed["value"].mean()).round(2),
+                         "sd": (100 * by_seed["value"].std()).round(2),
+                         "folds": by_seed["fold"].nunique(),
+                         "machine": by_seed["machine"].agg(lambda m: ", ".join(sorted(set(m))))}).reset_index()[columns]
