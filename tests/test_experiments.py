@@ -369,3 +369,49 @@ def test_published_seeds_summarise_the_louro_editions_seed_spread_of_one_row(tmp
     assert spread["seed"].tolist() == [0, 1] and spread["folds"].tolist() == [2, 2]
     np.testing.assert_allclose(spread["macro F1 %"], [50.5, 60.5])
     assert spread["machine"].tolist() == ["box 0", "box 1"]
+
+
+def _artist_folds():
+    """Eight clips, two folds; artist A (Q1, Q1, Q2) and B (Q3) straddle the folds, C and the unknown do not."""
+    from mer_core.evaluation import Split
+    tracks = pd.DataFrame({"artist": ["A", "A", "B", "C", "A", "B", "D", None],
+                           "quadrant": ["Q1", "Q1", "Q3", "Q4", "Q2", "Q4", "Q2", "Q3"]})
+    splits = [Split(0, np.array([0, 1, 2, 3]), np.array([4, 5, 6, 7]), np.array([], int)),
+              Split(1, np.array([4, 5, 6, 7]), np.array([0, 1, 2, 3]), np.array([], int))]
+    return tracks, splits
+
+
+def test_artist_overlap_counts_test_clips_whose_artist_is_in_training_and_scores_the_artist_majority():
+    from mer_core.experiments import louro
+    tracks, splits = _artist_folds()
+    table = louro.artist_overlap(tracks, splits)
+    # fold 0 tests A (Q2, majority Q1: wrong) and B (Q4, majority Q3: wrong); D and the unknown are unseen
+    assert table.loc[0, "seen artist"] == 2 and table.loc[0, "seen share"] == 0.5
+    assert table.loc[0, "artist-majority accuracy on seen"] == 0.0
+    # fold 1 tests A, A (majority Q2: wrong twice) and B (majority Q4: wrong); C is unseen
+    assert table.loc[1, "seen artist"] == 3 and table.loc[1, "artist-majority accuracy on seen"] == 0.0
+    # with the labels flipped to agree with each artist, the majority is right on every seen clip
+    agreeing = tracks.assign(quadrant=["Q1", "Q1", "Q3", "Q4", "Q1", "Q3", "Q2", "Q3"])
+    assert (louro.artist_overlap(agreeing, splits)["artist-majority accuracy on seen"] == 1.0).all()
+    with pytest.raises(ValueError, match="artist"):
+        louro.artist_overlap(tracks.drop(columns="artist"), splits)
+
+
+def test_accuracy_by_artist_separates_seen_and_unseen_test_clips():
+    from mer_core.experiments import louro
+    tracks, splits = _artist_folds()
+    test = [(s.fold, i) for s in splits for i in s.test]
+    truth = tracks["quadrant"].to_numpy()
+    seen = {(0, 4), (0, 5), (1, 0), (1, 1), (1, 2)}
+    # "memory" is right on the seen clips only, "sound" on every clip
+    predictions = pd.concat([pd.DataFrame({"method": name, "fold": [f for f, _ in test], "index": [i for _, i in test],
+                                           "y_true": truth[[i for _, i in test]],
+                                           "y_pred": [truth[i] if right((f, i)) else "Q0" for f, i in test]})
+                             for name, right in (("memory", lambda c: c in seen), ("sound", lambda c: True))])
+    table = louro.accuracy_by_artist(predictions, tracks, splits)
+    assert table.loc["memory", "accuracy seen %"] == 100 and table.loc["memory", "accuracy unseen %"] == 0
+    assert table.loc["memory", "seen minus unseen (points)"] == 100
+    assert table.loc["sound", "seen minus unseen (points)"] == 0
+    assert table.loc["sound", "seen clips"] == 5 and table.loc["sound", "unseen clips"] == 3
+    with pytest.raises(ValueError, match="not in the splits"):
+        louro.accuracy_by_artist(predictions.assign(fold=0), tracks, splits)

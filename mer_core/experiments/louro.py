@@ -160,3 +160,99 @@ def seed_spread(records: pd.DataFrame) -> pd.DataFrame:
     table["paper F1 %"] = [TABLE1_ORIGINAL_4QAED.get(m) for m in table.index]
     table["machines"] = f1.groupby("method")["machine"].agg(lambda m: "; ".join(sorted(set(map(str, m)))))
     return table
+
+
+def _seen_artists(tracks: pd.DataFrame, splits) -> pd.DataFrame:
+    """One row per test clip of each split: its position in ``tracks``, quadrant, whether its artist has
+    clips in the split's training part, and that artist's most frequent training quadrant."""
+    for column in ("artist", "quadrant"):
+        if column not in tracks.columns:
+            raise ValueError(f"tracks lack the column {column!r}")
+    artist = tracks["artist"].reset_index(drop=True)
+    quadrant = tracks["quadrant"].reset_index(drop=True)
+    parts = []
+    for split in splits:
+        train = pd.DataFrame({"artist": artist.iloc[split.train].to_numpy(),
+                              "quadrant": quadrant.iloc[split.train].to_numpy()}).dropna(subset=["artist"])
+        # ties go to the first quadrant in sorted order, so the table does not depend on row order
+        majority = train.groupby("artist")["quadrant"].agg(lambda q: q.value_counts().sort_index().idxmax())
+        test_artist = artist.iloc[split.test]
+        parts.append(pd.DataFrame({"fold": split.fold, "index": split.test, "y_true": quadrant.iloc[split.test].to_numpy(),
+                                   "seen": test_artist.isin(majority.index).to_numpy(),
+                                   "artist_majority": test_artist.map(majority).to_numpy()}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def artist_overlap(tracks: pd.DataFrame, splits) -> pd.DataFrame:
+    """How much of each test fold shares its artist with the training fold, and how much that tells.
+
+    Song-level folds keep each song's clips on one side, not each artist's: an artist with several
+    songs can be on both. For a test clip whose artist has clips in the training fold ("seen"), the
+    artist's most frequent training quadrant is a prediction that needs no audio at all, and a network
+    pre-trained to recognise the training fold's artists (the Artists CNN row) can learn it.
+
+    Parameters
+    ----------
+    tracks : pandas.DataFrame
+        The run's clips with ``artist`` (missing: an unknown artist, never seen) and ``quadrant``, in
+        the order ``splits`` index them.
+    splits : list of mer_core.evaluation.Split
+        The run's folds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per fold: ``test clips``, ``seen artist`` (their number), ``seen share`` and
+        ``artist-majority accuracy on seen`` (the share of seen clips whose quadrant is their artist's
+        most frequent one in the training fold).
+
+    Used by: notebooks/louro_dl.ipynb (artists on both sides of the folds).
+    """
+    clips = _seen_artists(tracks, splits)
+    seen = clips[clips["seen"]]
+    by_fold = clips.groupby("fold")
+    table = pd.DataFrame({"test clips": by_fold.size(), "seen artist": by_fold["seen"].sum().astype(int)})
+    table["seen share"] = (table["seen artist"] / table["test clips"]).round(3)
+    hits = (seen["artist_majority"] == seen["y_true"]).groupby(seen["fold"]).mean()
+    table["artist-majority accuracy on seen"] = hits.reindex(table.index).round(3)
+    return table
+
+
+def accuracy_by_artist(predictions: pd.DataFrame, tracks: pd.DataFrame, splits) -> pd.DataFrame:
+    """Each method's accuracy on the test clips whose artist is in the training fold and on the others.
+
+    A model that profits from recognising artists (see :func:`artist_overlap`) gains on the seen
+    clips only; one that learned what sounds like each quadrant gains on both.
+
+    Parameters
+    ----------
+    predictions : pandas.DataFrame
+        One row per test clip: ``method``, ``fold``, ``index`` (position in ``tracks``), ``y_true``, ``y_pred``.
+    tracks, splits
+        As for :func:`artist_overlap`, the run's clips and folds that made ``predictions``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per method: ``accuracy seen``, ``accuracy unseen`` (in %), their difference in points
+        and the number of test clips of each kind over all folds.
+
+    Used by: notebooks/louro_dl.ipynb (artists on both sides of the folds).
+    """
+    missing = {"method", "fold", "index", "y_true", "y_pred"} - set(predictions.columns)
+    if missing:
+        raise ValueError(f"predictions lack columns {sorted(missing)}")
+    clips = _seen_artists(tracks, splits)[["fold", "index", "seen"]]
+    joined = predictions.merge(clips, on=["fold", "index"], how="left", validate="many_to_one")
+    if joined["seen"].isna().any():
+        raise ValueError("predictions hold test clips that are not in the splits' test folds")
+    joined["correct"] = joined["y_true"] == joined["y_pred"]
+    rows = []
+    for method, g in joined.groupby("method", sort=False):
+        seen, unseen = g[g["seen"].astype(bool)], g[~g["seen"].astype(bool)]
+        rows.append({"method": method, "accuracy seen %": round(100 * seen["correct"].mean(), 2),
+                     "accuracy unseen %": round(100 * unseen["correct"].mean(), 2),
+                     "seen clips": len(seen), "unseen clips": len(unseen)})
+    table = pd.DataFrame(rows).set_index("method")
+    table["seen minus unseen (points)"] = (table["accuracy seen %"] - table["accuracy unseen %"]).round(2)
+    return table
