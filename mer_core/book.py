@@ -25,6 +25,7 @@ CHAPTERS = {
     "louro_svm": ("4q_top100",),
     "louro_dl": ("4q", "4q_top100"),
     "louro_resolution": ("4q",),
+    "louro_artists": ("4q",),
     "koh_dubnov": ("synthetic", "4q", "ravdess"),
     "quan_dong": ("synthetic", "4q", "4q_top100", "warriner", "emomusic"),
     "pandrea": ("turkish", "4q", "synthetic"),
@@ -46,6 +47,7 @@ the chapter states what is missing."""
 
 RESULT_FILES = {"louro_dl": ("louro_dl", "louro_dl_timing", "louro_dl_seeds", "train_benchmark", "train_benchmark_rows"),
                 "louro_resolution": ("louro_resolution", "louro_resolution_timing"),
+                "louro_artists": ("louro_artists", "louro_artists_timing", "louro_artists_overlap", "louro_artists_seen"),
                 "comparison": ("comparison_shared", "comparison_emomusic_timelines"),
                 "features": ("features", "feature_benchmark"),
                 "koh_dubnov": ("koh_dubnov", "koh_dubnov_table1", "koh_dubnov_emomusic_mappings", "koh_dubnov_table3",

@@ -25,13 +25,15 @@ def edition(tmp_path):
     sinc = records("Pandrea et al.", "sincnet", "raw waveform, 200 ms windows", "4q", [0.51], protocol="holdout")
     sinc.assign(configuration="within", train="4q", test="4q", window_ms=200).to_csv(tmp_path / "b.csv", index=False)
     pd.DataFrame({"dataset": ["4q"], "n": [900]}).to_csv(tmp_path / "not_records.csv", index=False)
-    # an archived edition, other seeds and another input of a row: records, but not the edition's
+    # an archived edition, other seeds, another input and other folds of a row: records, but not the edition's
     records("Louro et al.", "DL Baseline", "log-mel", "4q", [0.1, 0.1]).to_csv(tmp_path / "louro_dl_narrow.csv",
                                                                               index=False)
     records("Louro et al.", "DL Baseline", "log-mel", "4q", [0.9]).assign(seed=1).to_csv(
         tmp_path / "louro_dl_seeds.csv", index=False)
     records("Louro et al.", "DL Baseline, input 96 x 1366", "log-mel", "4q", [0.7]).to_csv(
         tmp_path / "louro_resolution.csv", index=False)
+    records("Louro et al.", "DL Baseline, artist-level folds", "log-mel", "4q", [0.3]).to_csv(
+        tmp_path / "louro_artists.csv", index=False)
     return tmp_path
 
 

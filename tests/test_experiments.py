@@ -415,3 +415,51 @@ def test_accuracy_by_artist_separates_seen_and_unseen_test_clips():
     assert table.loc["sound", "seen clips"] == 5 and table.loc["sound", "unseen clips"] == 3
     with pytest.raises(ValueError, match="not in the splits"):
         louro.accuracy_by_artist(predictions.assign(fold=0), tracks, splits)
+
+
+def test_artist_fold_ablation_keeps_every_artist_on_one_side_and_its_folds_in_their_own_store(tmp_path, monkeypatch):
+    from mer_core.experiments import louro_artists
+    tracks = _tracks().assign(group=lambda t: t["track_id"])
+    tracks.loc[0, "artist"] = None  # an unknown artist is its own song's group
+    level = tracks["quadrant"].str[1].astype(int).to_numpy()[:, None, None]
+    logmel = (np.random.default_rng(0).normal(size=(len(tracks), 8, 16)) + level).astype(np.float32)
+    monkeypatch.setattr(louro_dl.LouroData, "_extract", lambda self, extractor, memmap=False: logmel)
+
+    def forest_on_logmel(row, data):  # a fast stand-in for the networks
+        X = data.table("logmel")
+        return make_classifier("random_forest", random_state=0), X.reshape(len(X), -1), "toy"
+
+    monkeypatch.setattr(louro_dl, "build_row", forest_on_logmel)
+    data = louro_dl.LouroData(tracks, pd.DataFrame(), "smoke", seed=0)
+    groups = louro_artists.artist_groups(tracks)
+    assert groups[0] == "song:" + tracks.loc[0, "track_id"] and groups[1] == "artist:Q1-artist0"
+    song_store, artist_store = tmp_path / "song", tmp_path / "artist"
+    result, timing = louro_artists.artist_fold_ablation(data, song_store=song_store, artist_store=artist_store,
+                                                        progress=False)
+    names = ["DL Baseline, song-level folds", "Artists CNN, song-level folds",
+             "DL Baseline, artist-level folds", "Artists CNN, artist-level folds"]
+    assert list(dict.fromkeys(result.records["method"])) == names
+    assert timing["folding"].tolist() == ["song-level"] * 2 + ["artist-level"] * 2
+    overlap = louro_artists.overlaps(data)
+    assert overlap.loc["song-level", "seen artist"].sum() > 0 and overlap.loc["artist-level", "seen artist"].sum() == 0
+    # each folding in its own store: the artist-level folds never replace the Table 1 chapter's song-level ones
+    assert len(list(song_store.glob("*.pkl"))) == len(list(artist_store.glob("*.pkl"))) == 4
+    _, again = louro_dl.run_rows(data, ["DL Baseline"], store=song_store, progress=False)
+    assert again.loc[0, "source"] == "run store (2 of 2 folds)"
+    song_test = result.predictions[result.predictions["method"] == names[0]].groupby("fold")["index"].apply(set)
+    artist_test = result.predictions[result.predictions["method"] == names[2]].groupby("fold")["index"].apply(set)
+    assert list(song_test) != list(artist_test)  # other folds, the same clips
+    assert set().union(*song_test) == set().union(*artist_test) == set(range(len(tracks)))
+    table = louro_artists.artist_fold_table(result.records, timing)
+    assert list(table.index) == names  # in the order they ran, not alphabetical
+    assert table.loc[names[1], "paper F1 %"] == 50.85 and table.loc[names[2], "paper F1 %"] == 60.62
+    assert (table["folds"] == 2).all()
+    lead = louro_artists.leads(result.records)
+    assert list(lead.index) == ["song-level", "artist-level"]
+    assert (lead["Artists CNN minus DL Baseline (points)"] == 0).all()  # the same stand-in for both rows
+    with pytest.raises(louro_dl.ParameterError, match="cannot be run here"):
+        louro_artists.artist_fold_ablation(data, ["Hybrid Augmented"])
+    with pytest.raises(louro_dl.ParameterError, match="no folding"):
+        louro_artists.leads(result.records, row="CRNN")
+    with pytest.raises(louro_dl.ParameterError, match="artist"):
+        louro_artists.artist_groups(tracks.drop(columns="artist"))

@@ -31,6 +31,8 @@ EXPERIMENTS = (
                "louro_dl", methods=louro_dl.ROWS),
     Experiment("Louro et al.", "DL baseline at the pooled (48 x 341) and the paper's (96 x 1366) log-mel input: "
                "input-resolution ablation", "louro_resolution"),
+    Experiment("Louro et al.", "Artists CNN and DL baseline on song-level and artist-level folds: does artist "
+               "recognition across the folds explain the Artists CNN row?", "louro_artists"),
     Experiment("Koh & Dubnov", "MFCC and deep embeddings (musicnn, VGG taggers, aiSFX) x six classifiers; "
                "SVR valence/arousal (Figure 3, Tables 1-3, Figure 4)", "koh_dubnov"),
     Experiment("Koh & Dubnov", "L3-Net (OpenL3 512, 6144) and VGGish rows",

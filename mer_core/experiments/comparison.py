@@ -43,11 +43,12 @@ OVERVIEW_COLUMNS = ["dataset", "metric", "paper", "method", "features", "protoco
 """Columns of :func:`overview`."""
 
 
-SIDE_TABLES = ("louro_dl_narrow", "louro_dl_seeds", "louro_resolution")
+SIDE_TABLES = ("louro_dl_narrow", "louro_dl_seeds", "louro_resolution", "louro_artists")
 """Record tables of ``book/results`` that are not a chapter's edition of its rows: the Louro
 chapter's narrow edition (kept for its width ablation), its seed-spread reruns (other seeds of
-rows that ``louro_dl`` already holds) and the input-resolution ablation of its DL baseline (the
-``louro_resolution`` chapter). Pooled with the edition, they would change its means."""
+rows that ``louro_dl`` already holds), the input-resolution ablation of its DL baseline (the
+``louro_resolution`` chapter) and two of its rows on song- and artist-level folds (the
+``louro_artists`` chapter). Pooled with the edition, they would change its means."""
 
 
 def published_records(root: str | Path | None = None) -> pd.DataFrame:

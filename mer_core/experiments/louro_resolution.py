@@ -60,11 +60,11 @@ def resolution_table(records: pd.DataFrame, timing: pd.DataFrame, *, row: str = 
     Used by: notebooks/louro_resolution.ipynb.
     """
     f1 = records[records["metric"] == "f1_macro"]
-    summary = summarize(f1, ["f1_macro"]).set_index("method")
+    summary = summarize(f1, ["f1_macro"]).set_index("method").loc[list(dict.fromkeys(f1["method"]))]
     per_fold = f1.sort_values("fold").groupby("method", sort=False)["value"].agg(
         lambda v: " / ".join(f"{100 * x:.1f}" for x in v))
     table = pd.DataFrame({"macro F1 %": (100 * summary["mean"]).round(2), "sd": (100 * summary["std"]).round(2),
-                          "folds": summary["n"].astype(int), "per fold": per_fold})
+                          "folds": summary["n"].astype(int), "per fold": per_fold}, index=summary.index)
     table = table.join(training_summary(records, stop=stop))
     table = table.join(timing.set_index("method")[["input_pool", "cv_s", "machine", "source"]])
     if row not in RESOLUTION_ROWS:
