@@ -463,3 +463,13 @@ def test_artist_fold_ablation_keeps_every_artist_on_one_side_and_its_folds_in_th
         louro_artists.leads(result.records, row="CRNN")
     with pytest.raises(louro_dl.ParameterError, match="artist"):
         louro_artists.artist_groups(tracks.drop(columns="artist"))
+
+
+def test_artist_quadrants_counts_the_artists_whose_clips_share_one_quadrant():
+    from mer_core.experiments import louro
+    tracks, _ = _artist_folds()  # A: Q1, Q1, Q2; B: Q3, Q4; C and D: one clip; one clip without artist
+    counts = louro.artist_quadrants(tracks)
+    assert counts["artists"] == 4 and counts["artists with 2+ clips"] == 2 and counts["of them in one quadrant"] == 0
+    counts = louro.artist_quadrants(tracks.assign(quadrant=["Q1", "Q1", "Q3", "Q4", "Q1", "Q4", "Q2", "Q3"]))
+    assert counts["of them in one quadrant"] == 1 and counts["clips of those in one quadrant"] == 3
+    assert counts["clips of artists with 2+ clips"] == 5

@@ -256,3 +256,22 @@ def accuracy_by_artist(predictions: pd.DataFrame, tracks: pd.DataFrame, splits) 
     table = pd.DataFrame(rows).set_index("method")
     table["seen minus unseen (points)"] = (table["accuracy seen %"] - table["accuracy unseen %"]).round(2)
     return table
+
+
+def artist_quadrants(tracks: pd.DataFrame) -> pd.Series:
+    """How strongly 4Q's artists keep to one quadrant: the artists with two or more clips, how many of
+    them have every clip in one quadrant, and the clips of each group (clips without an artist are
+    left out).
+
+    Used by: notebooks/louro_artists.ipynb.
+    """
+    for column in ("artist", "quadrant"):
+        if column not in tracks.columns:
+            raise ValueError(f"tracks lack the column {column!r}")
+    by_artist = tracks.dropna(subset=["artist"]).groupby("artist")["quadrant"]
+    clips, quadrants = by_artist.size(), by_artist.nunique()
+    several = clips >= 2
+    one = several & (quadrants == 1)
+    return pd.Series({"artists": len(clips), "artists with 2+ clips": int(several.sum()),
+                      "of them in one quadrant": int(one.sum()), "clips of artists with 2+ clips": int(clips[several].sum()),
+                      "clips of those in one quadrant": int(clips[one].sum())})

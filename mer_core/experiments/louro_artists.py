@@ -2,12 +2,13 @@
 the recognition of artists that are on both sides of the folds?
 
 The Table 1 rows are cross-validated on song-level folds: each 4Q clip is its own song, so an artist
-with several songs can have clips in the training fold and in the test fold. 633 of 4Q's 661 artists
-have all their clips in one quadrant, so an artist recognised is a quadrant told. The Artists CNN
-row pre-trains the baseline on the training fold's artists. :func:`artist_fold_ablation` trains the
-rows on the song-level folds of the Table 1 chapter and again on artist-level folds (no artist on
-both sides), everything else unchanged; the store fill is
-``python -m mer_core.experiments.louro_artists --profile cpu`` (resumable fold by fold).
+with several songs can have clips in the training fold and in the test fold, and most 4Q artists
+with several clips keep to one quadrant (:func:`mer_core.experiments.louro.artist_quadrants`): an
+artist recognised is nearly a quadrant told. The Artists CNN row pre-trains the baseline on the
+training fold's artists. :func:`artist_fold_ablation` trains the rows on the song-level folds of the
+Table 1 chapter and again on artist-level folds (no artist on both sides), everything else
+unchanged; the store fill is ``python -m mer_core.experiments.louro_artists --profile cpu``
+(resumable fold by fold).
 """
 from __future__ import annotations
 
