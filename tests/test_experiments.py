@@ -457,6 +457,15 @@ def test_artist_fold_ablation_keeps_every_artist_on_one_side_and_its_folds_in_th
     lead = louro_artists.leads(result.records)
     assert list(lead.index) == ["song-level", "artist-level"]
     assert (lead["Artists CNN minus DL Baseline (points)"] == 0).all()  # the same stand-in for both rows
+    # the control: the baseline for the Artists CNN's fine-tuning epochs, its own store keys, under each folding
+    with_control, _ = louro_artists.artist_fold_ablation(data, control=True, song_store=song_store,
+                                                         artist_store=artist_store, progress=False)
+    control = [f"DL Baseline (1 epoch), {folding} folds" for folding in louro_artists.FOLDINGS]
+    assert set(with_control.records["method"]) == {*names, *control}
+    # smoke trains the baseline for one epoch already: the control is the same network, read from the store
+    assert len(list(song_store.glob("*.pkl"))) == len(list(artist_store.glob("*.pkl"))) == 4
+    assert list(louro_artists.leads(with_control.records, over="DL Baseline (1 epoch)").index) == ["song-level",
+                                                                                                   "artist-level"]
     with pytest.raises(louro_dl.ParameterError, match="cannot be run here"):
         louro_artists.artist_fold_ablation(data, ["Hybrid Augmented"])
     with pytest.raises(louro_dl.ParameterError, match="no folding"):
