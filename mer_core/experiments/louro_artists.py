@@ -19,10 +19,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from ..evaluation import CVResult, make_splits, summarize
+from ..evaluation import CVResult, make_splits
 from ..significance import compare_methods
 from .louro import TABLE1_ORIGINAL_4QAED, artist_overlap
-from .louro_dl import BUNDLE_ROWS, STORE, LouroData, run_rows, training_summary
+from .louro_dl import BUNDLE_ROWS, STORE, LouroData, run_rows
+from .louro_resolution import fold_table
 
 ARTIST_ROWS = ("DL Baseline", "Artists CNN")
 """The rows compared by default: the Artists CNN and the baseline network it pre-trains."""
@@ -128,13 +129,7 @@ def artist_fold_table(records: pd.DataFrame, timing: pd.DataFrame, stop: float =
 
     Used by: notebooks/louro_artists.ipynb.
     """
-    f1 = records[records["metric"] == "f1_macro"]
-    summary = summarize(f1, ["f1_macro"]).set_index("method").loc[list(dict.fromkeys(f1["method"]))]
-    per_fold = f1.sort_values("fold").groupby("method", sort=False)["value"].agg(
-        lambda v: " / ".join(f"{100 * x:.1f}" for x in v))
-    table = pd.DataFrame({"macro F1 %": (100 * summary["mean"]).round(2), "sd": (100 * summary["std"]).round(2),
-                          "folds": summary["n"].astype(int), "per fold": per_fold}, index=summary.index)
-    table = table.join(training_summary(records, stop=stop))
+    table = fold_table(records, stop=stop)
     table = table.join(timing.set_index("method")[["folding", "cv_s", "machine", "source"]])
     table["paper F1 %"] = [TABLE1_ORIGINAL_4QAED.get(method.rsplit(", ", 1)[0]) for method in table.index]
     return table.rename_axis("method")

@@ -51,6 +51,21 @@ def resolution_ablation(data: LouroData, pools, *, row: str = "DL Baseline", sto
             pd.concat(timing, ignore_index=True))
 
 
+def fold_table(records: pd.DataFrame, stop: float = 0.9) -> pd.DataFrame:
+    """One line per method of an ablation's records, in the order they ran: macro F1 (mean, sd and
+    each fold's, in %), the epochs run and the folds that reached the ``stop`` training accuracy.
+
+    Used by: :func:`resolution_table`, :func:`mer_core.experiments.louro_artists.artist_fold_table`.
+    """
+    f1 = records[records["metric"] == "f1_macro"]
+    summary = summarize(f1, ["f1_macro"]).set_index("method").loc[list(dict.fromkeys(f1["method"]))]
+    per_fold = f1.sort_values("fold").groupby("method", sort=False)["value"].agg(
+        lambda v: " / ".join(f"{100 * x:.1f}" for x in v))
+    table = pd.DataFrame({"macro F1 %": (100 * summary["mean"]).round(2), "sd": (100 * summary["std"]).round(2),
+                          "folds": summary["n"].astype(int), "per fold": per_fold}, index=summary.index)
+    return table.join(training_summary(records, stop=stop)).rename_axis("method")
+
+
 def resolution_table(records: pd.DataFrame, timing: pd.DataFrame, *, row: str = "DL Baseline",
                      stop: float = 0.9) -> pd.DataFrame:
     """One row per input of :func:`resolution_ablation` of ``row``: macro F1 (mean, sd and each fold's,
@@ -59,13 +74,7 @@ def resolution_table(records: pd.DataFrame, timing: pd.DataFrame, *, row: str = 
 
     Used by: notebooks/louro_resolution.ipynb.
     """
-    f1 = records[records["metric"] == "f1_macro"]
-    summary = summarize(f1, ["f1_macro"]).set_index("method").loc[list(dict.fromkeys(f1["method"]))]
-    per_fold = f1.sort_values("fold").groupby("method", sort=False)["value"].agg(
-        lambda v: " / ".join(f"{100 * x:.1f}" for x in v))
-    table = pd.DataFrame({"macro F1 %": (100 * summary["mean"]).round(2), "sd": (100 * summary["std"]).round(2),
-                          "folds": summary["n"].astype(int), "per fold": per_fold}, index=summary.index)
-    table = table.join(training_summary(records, stop=stop))
+    table = fold_table(records, stop=stop)
     table = table.join(timing.set_index("method")[["input_pool", "cv_s", "machine", "source"]])
     if row not in RESOLUTION_ROWS:
         raise ParameterError(f"no input resolution ablation of {row!r}; choose from {list(RESOLUTION_ROWS)}")
