@@ -28,11 +28,6 @@ from .louro_resolution import fold_table
 ARTIST_ROWS = ("DL Baseline", "Artists CNN")
 """The rows compared by default: the Artists CNN and the baseline network it pre-trains."""
 
-ARTIST_STORE = "louro_artist_folds"
-"""Run-store name of the artist-level folds. It is not :data:`mer_core.experiments.louro_dl.STORE`:
-a fold's key (:func:`mer_core.experiments.louro_dl.fold_key`) digests the clips, not the groups, so
-fold ``k`` of the artist-level folds would otherwise take the place of the song-level fold ``k``."""
-
 FOLDINGS = ("song-level", "artist-level")
 """How the clips are grouped into folds, in the order the ablation runs them."""
 
@@ -77,7 +72,7 @@ def control_name(data: LouroData) -> str:
 
 
 def artist_fold_ablation(data: LouroData, rows=ARTIST_ROWS, *, control: bool = False,
-                         song_store: str | os.PathLike | None = None, artist_store: str | os.PathLike | None = None,
+                         store: str | os.PathLike | None = None,
                          progress: bool = True) -> tuple[CVResult, pd.DataFrame]:
     """Run ``rows`` on ``data``'s song-level folds and on artist-level folds (:func:`by_artist`).
 
@@ -88,9 +83,10 @@ def artist_fold_ablation(data: LouroData, rows=ARTIST_ROWS, *, control: bool = F
 
     Each row and folding is a method of the records, named ``"<row>, <folding> folds"``; the rows of
     one folding share their folds, so they are compared fold by fold (:func:`leads`). The song-level
-    folds are those of the Table 1 chapter: with ``song_store`` its run store
+    folds are those of the Table 1 chapter: with ``store`` its run store
     (:data:`mer_core.experiments.louro_dl.STORE`), they are its stored folds. The artist-level folds
-    are kept in ``artist_store`` (:data:`ARTIST_STORE`).
+    are kept in the same store under their own keys (:func:`mer_core.experiments.louro_dl.fold_key`
+    digests the fold groups).
 
     Returns the records and predictions (``index``: the clip's position in ``data.tracks`` under
     both foldings) and the timing of each row and folding.
@@ -103,7 +99,7 @@ def artist_fold_ablation(data: LouroData, rows=ARTIST_ROWS, *, control: bool = F
         raise ParameterError(f"rows {unknown} cannot be run here; choose from {list(BUNDLE_ROWS)}" if unknown
                              else "no rows to run")
     records, predictions, timing = [], [], []
-    for folding, run_data, store in (("song-level", data, song_store), ("artist-level", by_artist(data), artist_store)):
+    for folding, run_data in (("song-level", data), ("artist-level", by_artist(data))):
         result, row_timing = run_rows(run_data, rows, store=store, progress=progress)
         if control:
             short = run_data.variant(epochs=run_data.settings["finetune_epochs"])
@@ -169,7 +165,7 @@ def overlaps(data: LouroData) -> pd.DataFrame:
 
 
 def _main() -> None:
-    parser = argparse.ArgumentParser(description="Fill the run stores of the artist-level fold ablation of Louro "
+    parser = argparse.ArgumentParser(description="Fill the run store of the artist-level fold ablation of Louro "
                                                  "et al.'s rows (the notebook reads them); resumable fold by fold.")
     parser.add_argument("--profile", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
@@ -191,7 +187,7 @@ def _main() -> None:
     tracks = select_clips(fourq.load(locate(fourq.DIRNAME, args.data_dir)), args.profile, seed=args.seed)
     data = LouroData.prepare(tracks, pd.DataFrame(), args.profile, args.seed)  # these rows read no top-100
     artist_fold_ablation(data, [r.strip() for r in args.rows.split(",") if r.strip()], control=not args.no_control,
-                         song_store=runstore.store_dir(STORE), artist_store=runstore.store_dir(ARTIST_STORE))
+                         store=runstore.store_dir(STORE))
 
 
 if __name__ == "__main__":

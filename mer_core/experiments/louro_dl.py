@@ -493,10 +493,11 @@ def import_store(archive: str | os.PathLike, store: str | os.PathLike, code: str
 
 def fold_key(row: str, fold: int, data: LouroData) -> str:
     """Run-store key of one fold of a row (:func:`mer_core.runstore.run_key`): row, fold, profile
-    settings, seed, clips and the source of the model code (:data:`MODEL_CODE`), so a stale fold is
-    never reused."""
+    settings, seed, clips, their fold groups and the source of the model code (:data:`MODEL_CODE`),
+    so a stale fold is never reused and fold ``k`` of one grouping (e.g. artist-level folds,
+    :mod:`mer_core.experiments.louro_artists`) never takes the place of fold ``k`` of another."""
     spec = {"row": row, "fold": fold, "profile": data.profile, "settings": data.settings, "seed": data.seed,
-            "clips": list(map(str, data.tracks["track_id"]))}
+            "clips": list(map(str, data.tracks["track_id"])), "groups": list(map(str, data.tracks["group"]))}
     return runstore.run_key(spec, MODEL_CODE)
 
 
