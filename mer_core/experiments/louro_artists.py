@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from ..evaluation import CVResult, make_splits
+from ..evaluation import CVResult
 from ..significance import compare_methods
 from .louro import TABLE1_ORIGINAL_4QAED, artist_overlap
 from .louro_dl import BUNDLE_ROWS, STORE, LouroData, run_rows
@@ -54,14 +54,6 @@ def by_artist(data: LouroData) -> LouroData:
         raise ParameterError("a bundle has no artist-level folds: run the ablation from the audio")
     tracks = data.tracks.assign(group=artist_groups(data.tracks))
     return LouroData(tracks, data.top100, data.profile, data.seed, overrides=dict(data.overrides))
-
-
-def fold_splits(data: LouroData) -> list:
-    """The folds :func:`mer_core.experiments.louro_dl.run_rows` trains ``data`` on (the same call).
-
-    Used by: notebooks/louro_artists.ipynb (the artist overlap of each folding).
-    """
-    return make_splits(data.y, data.settings["cv"], groups=data.tracks["group"].to_numpy(), seed=data.seed)
 
 
 def control_name(data: LouroData) -> str:
@@ -159,7 +151,7 @@ def overlaps(data: LouroData) -> pd.DataFrame:
 
     Used by: notebooks/louro_artists.ipynb.
     """
-    return pd.concat({folding: artist_overlap(run_data.tracks, fold_splits(run_data))
+    return pd.concat({folding: artist_overlap(run_data.tracks, run_data.splits())
                       for folding, run_data in (("song-level", data), ("artist-level", by_artist(data)))},
                      names=["folding"])
 

@@ -280,6 +280,14 @@ class LouroData:
     def y(self) -> np.ndarray:
         return self.tracks["quadrant"].to_numpy()
 
+    def splits(self) -> list:
+        """The folds of this run: the profile's ``cv``, stratified by quadrant, grouped by ``group``, seeded.
+
+        Used by: :func:`run_rows`, :func:`mer_core.experiments.louro_artists.overlaps`, ``mer train-benchmark``,
+        notebooks/louro_dl.ipynb and notebooks/louro_artists.ipynb (the artist overlap of the folds).
+        """
+        return make_splits(self.y, self.settings["cv"], groups=self.tracks["group"].to_numpy(), seed=self.seed)
+
     def table(self, name: str):
         """Per-clip input by name: ``logmel``, ``waveform``, ``musicnn_mel``, ``musicnn_frontend``, ``top100``, an
         augmentation name (stacked copies), or a registry extractor (``musicnn_mtt``, ``aisfx``).
@@ -518,7 +526,7 @@ def run_rows(data: LouroData, rows=ROWS, *, store: str | os.PathLike | None = No
     check_profile(data.profile)
     s = data.settings
     y = data.y
-    splits = make_splits(y, s["cv"], groups=data.tracks["group"].to_numpy(), seed=data.seed)
+    splits = data.splits()
     records, predictions, timing = [], [], []
     for row in rows:
         keys = {split.fold: fold_key(row, split.fold, data) for split in splits}
