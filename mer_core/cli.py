@@ -223,7 +223,6 @@ def train_benchmark(profile: str = typer.Option("cpu", help="Louro profile of th
 
     from . import benchmark
     from .datasets import fourq
-    from .evaluation import make_splits
     from .experiments import louro_dl
     from .provenance import machine
 
@@ -242,7 +241,7 @@ def train_benchmark(profile: str = typer.Option("cpu", help="Louro profile of th
     tracks = louro_dl.select_clips(fourq.load(config.locate(fourq.DIRNAME, data_dir)), profile)
     data = louro_dl.LouroData.prepare(tracks, fourq.load_top100(config.locate(fourq.FEATURES_DIRNAME, data_dir)),
                                       profile)
-    split = make_splits(data.y, data.settings["cv"], groups=data.tracks["group"].to_numpy())[0]
+    split = data.splits()[0]
     timed = []
     for name in row or ["DL Baseline"]:
         benchmark.reset_peak_memory()

@@ -433,19 +433,21 @@ def test_artist_fold_ablation_keeps_every_artist_on_one_side_and_its_folds_in_th
     data = louro_dl.LouroData(tracks, pd.DataFrame(), "smoke", seed=0)
     groups = louro_artists.artist_groups(tracks)
     assert groups[0] == "song:" + tracks.loc[0, "track_id"] and groups[1] == "artist:Q1-artist0"
-    song_store, artist_store = tmp_path / "song", tmp_path / "artist"
-    result, timing = louro_artists.artist_fold_ablation(data, song_store=song_store, artist_store=artist_store,
-                                                        progress=False)
+    result, timing = louro_artists.artist_fold_ablation(data, store=tmp_path, progress=False)
     names = ["DL Baseline, song-level folds", "Artists CNN, song-level folds",
              "DL Baseline, artist-level folds", "Artists CNN, artist-level folds"]
     assert list(dict.fromkeys(result.records["method"])) == names
     assert timing["folding"].tolist() == ["song-level"] * 2 + ["artist-level"] * 2
     overlap = louro_artists.overlaps(data)
     assert overlap.loc["song-level", "seen artist"].sum() > 0 and overlap.loc["artist-level", "seen artist"].sum() == 0
-    # each folding in its own store: the artist-level folds never replace the Table 1 chapter's song-level ones
-    assert len(list(song_store.glob("*.pkl"))) == len(list(artist_store.glob("*.pkl"))) == 4
-    _, again = louro_dl.run_rows(data, ["DL Baseline"], store=song_store, progress=False)
+    # one store, keys of their own: the artist-level folds never replace the Table 1 chapter's song-level ones
+    assert len(list(tmp_path.glob("*.pkl"))) == 8
+    assert louro_dl.fold_key("DL Baseline", 0, data) != louro_dl.fold_key("DL Baseline", 0,
+                                                                           louro_artists.by_artist(data))
+    song, again = louro_dl.run_rows(data, ["DL Baseline"], store=tmp_path, progress=False)
     assert again.loc[0, "source"] == "run store (2 of 2 folds)"
+    first = result.records[result.records["method"] == names[0]]
+    np.testing.assert_array_equal(song.records["value"], first["value"])  # the song-level folds, not the artist-level
     song_test = result.predictions[result.predictions["method"] == names[0]].groupby("fold")["index"].apply(set)
     artist_test = result.predictions[result.predictions["method"] == names[2]].groupby("fold")["index"].apply(set)
     assert list(song_test) != list(artist_test)  # other folds, the same clips
@@ -458,12 +460,11 @@ def test_artist_fold_ablation_keeps_every_artist_on_one_side_and_its_folds_in_th
     assert list(lead.index) == ["song-level", "artist-level"]
     assert (lead["Artists CNN minus DL Baseline (points)"] == 0).all()  # the same stand-in for both rows
     # the control: the baseline for the Artists CNN's fine-tuning epochs, its own store keys, under each folding
-    with_control, _ = louro_artists.artist_fold_ablation(data, control=True, song_store=song_store,
-                                                         artist_store=artist_store, progress=False)
+    with_control, _ = louro_artists.artist_fold_ablation(data, control=True, store=tmp_path, progress=False)
     control = [f"DL Baseline (1 epoch), {folding} folds" for folding in louro_artists.FOLDINGS]
     assert set(with_control.records["method"]) == {*names, *control}
     # smoke trains the baseline for one epoch already: the control is the same network, read from the store
-    assert len(list(song_store.glob("*.pkl"))) == len(list(artist_store.glob("*.pkl"))) == 4
+    assert len(list(tmp_path.glob("*.pkl"))) == 8
     assert list(louro_artists.leads(with_control.records, over="DL Baseline (1 epoch)").index) == ["song-level",
                                                                                                    "artist-level"]
     with pytest.raises(louro_dl.ParameterError, match="cannot be run here"):

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from ..evaluation import CVResult, make_splits
+from ..evaluation import CVResult
 from ..significance import compare_methods
 from .louro import TABLE1_ORIGINAL_4QAED, artist_overlap
 from .louro_dl import BUNDLE_ROWS, STORE, LouroData, run_rows
@@ -27,11 +27,6 @@ from .louro_resolution import fold_table
 
 ARTIST_ROWS = ("DL Baseline", "Artists CNN")
 """The rows compared by default: the Artists CNN and the baseline network it pre-trains."""
-
-ARTIST_STORE = "louro_artist_folds"
-"""Run-store name of the artist-level folds. It is not :data:`mer_core.experiments.louro_dl.STORE`:
-a fold's key (:func:`mer_core.experiments.louro_dl.fold_key`) digests the clips, not the groups, so
-fold ``k`` of the artist-level folds would otherwise take the place of the song-level fold ``k``."""
 
 FOLDINGS = ("song-level", "artist-level")
 """How the clips are grouped into folds, in the order the ablation runs them."""
@@ -61,14 +56,6 @@ def by_artist(data: LouroData) -> LouroData:
     return LouroData(tracks, data.top100, data.profile, data.seed, overrides=dict(data.overrides))
 
 
-def fold_splits(data: LouroData) -> list:
-    """The folds :func:`mer_core.experiments.louro_dl.run_rows` trains ``data`` on (the same call).
-
-    Used by: notebooks/louro_artists.ipynb (the artist overlap of each folding).
-    """
-    return make_splits(data.y, data.settings["cv"], groups=data.tracks["group"].to_numpy(), seed=data.seed)
-
-
 def control_name(data: LouroData) -> str:
     """Row name of the control of :func:`artist_fold_ablation`: the DL baseline trained for as many
     epochs as the Artists CNN fine-tunes (``finetune_epochs``)."""
@@ -77,7 +64,7 @@ def control_name(data: LouroData) -> str:
 
 
 def artist_fold_ablation(data: LouroData, rows=ARTIST_ROWS, *, control: bool = False,
-                         song_store: str | os.PathLike | None = None, artist_store: str | os.PathLike | None = None,
+                         store: str | os.PathLike | None = None,
                          progress: bool = True) -> tuple[CVResult, pd.DataFrame]:
     """Run ``rows`` on ``data``'s song-level folds and on artist-level folds (:func:`by_artist`).
 
@@ -88,9 +75,10 @@ def artist_fold_ablation(data: LouroData, rows=ARTIST_ROWS, *, control: bool = F
 
     Each row and folding is a method of the records, named ``"<row>, <folding> folds"``; the rows of
     one folding share their folds, so they are compared fold by fold (:func:`leads`). The song-level
-    folds are those of the Table 1 chapter: with ``song_store`` its run store
+    folds are those of the Table 1 chapter: with ``store`` its run store
     (:data:`mer_core.experiments.louro_dl.STORE`), they are its stored folds. The artist-level folds
-    are kept in ``artist_store`` (:data:`ARTIST_STORE`).
+    are kept in the same store under their own keys (:func:`mer_core.experiments.louro_dl.fold_key`
+    digests the fold groups).
 
     Returns the records and predictions (``index``: the clip's position in ``data.tracks`` under
     both foldings) and the timing of each row and folding.
@@ -103,7 +91,7 @@ def artist_fold_ablation(data: LouroData, rows=ARTIST_ROWS, *, control: bool = F
         raise ParameterError(f"rows {unknown} cannot be run here; choose from {list(BUNDLE_ROWS)}" if unknown
                              else "no rows to run")
     records, predictions, timing = [], [], []
-    for folding, run_data, store in (("song-level", data, song_store), ("artist-level", by_artist(data), artist_store)):
+    for folding, run_data in (("song-level", data), ("artist-level", by_artist(data))):
         result, row_timing = run_rows(run_data, rows, store=store, progress=progress)
         if control:
             short = run_data.variant(epochs=run_data.settings["finetune_epochs"])
@@ -163,13 +151,13 @@ def overlaps(data: LouroData) -> pd.DataFrame:
 
     Used by: notebooks/louro_artists.ipynb.
     """
-    return pd.concat({folding: artist_overlap(run_data.tracks, fold_splits(run_data))
+    return pd.concat({folding: artist_overlap(run_data.tracks, run_data.splits())
                       for folding, run_data in (("song-level", data), ("artist-level", by_artist(data)))},
                      names=["folding"])
 
 
 def _main() -> None:
-    parser = argparse.ArgumentParser(description="Fill the run stores of the artist-level fold ablation of Louro "
+    parser = argparse.ArgumentParser(description="Fill the run store of the artist-level fold ablation of Louro "
                                                  "et al.'s rows (the notebook reads them); resumable fold by fold.")
     parser.add_argument("--profile", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
@@ -191,7 +179,7 @@ def _main() -> None:
     tracks = select_clips(fourq.load(locate(fourq.DIRNAME, args.data_dir)), args.profile, seed=args.seed)
     data = LouroData.prepare(tracks, pd.DataFrame(), args.profile, args.seed)  # these rows read no top-100
     artist_fold_ablation(data, [r.strip() for r in args.rows.split(",") if r.strip()], control=not args.no_control,
-                         song_store=runstore.store_dir(STORE), artist_store=runstore.store_dir(ARTIST_STORE))
+                         store=runstore.store_dir(STORE))
 
 
 if __name__ == "__main__":

@@ -280,6 +280,14 @@ class LouroData:
     def y(self) -> np.ndarray:
         return self.tracks["quadrant"].to_numpy()
 
+    def splits(self) -> list:
+        """The folds of this run: the profile's ``cv``, stratified by quadrant, grouped by ``group``, seeded.
+
+        Used by: :func:`run_rows`, :func:`mer_core.experiments.louro_artists.overlaps`, ``mer train-benchmark``,
+        notebooks/louro_dl.ipynb and notebooks/louro_artists.ipynb (the artist overlap of the folds).
+        """
+        return make_splits(self.y, self.settings["cv"], groups=self.tracks["group"].to_numpy(), seed=self.seed)
+
     def table(self, name: str):
         """Per-clip input by name: ``logmel``, ``waveform``, ``musicnn_mel``, ``musicnn_frontend``, ``top100``, an
         augmentation name (stacked copies), or a registry extractor (``musicnn_mtt``, ``aisfx``).
@@ -493,10 +501,11 @@ def import_store(archive: str | os.PathLike, store: str | os.PathLike, code: str
 
 def fold_key(row: str, fold: int, data: LouroData) -> str:
     """Run-store key of one fold of a row (:func:`mer_core.runstore.run_key`): row, fold, profile
-    settings, seed, clips and the source of the model code (:data:`MODEL_CODE`), so a stale fold is
-    never reused."""
+    settings, seed, clips, their fold groups and the source of the model code (:data:`MODEL_CODE`),
+    so a stale fold is never reused and fold ``k`` of one grouping (e.g. artist-level folds,
+    :mod:`mer_core.experiments.louro_artists`) never takes the place of fold ``k`` of another."""
     spec = {"row": row, "fold": fold, "profile": data.profile, "settings": data.settings, "seed": data.seed,
-            "clips": list(map(str, data.tracks["track_id"]))}
+            "clips": list(map(str, data.tracks["track_id"])), "groups": list(map(str, data.tracks["group"]))}
     return runstore.run_key(spec, MODEL_CODE)
 
 
@@ -517,7 +526,7 @@ def run_rows(data: LouroData, rows=ROWS, *, store: str | os.PathLike | None = No
     check_profile(data.profile)
     s = data.settings
     y = data.y
-    splits = make_splits(y, s["cv"], groups=data.tracks["group"].to_numpy(), seed=data.seed)
+    splits = data.splits()
     records, predictions, timing = [], [], []
     for row in rows:
         keys = {split.fold: fold_key(row, split.fold, data) for split in splits}
