@@ -265,9 +265,10 @@ class LouroData:
     def variant(self, **overrides) -> LouroData:
         """The same clips, profile and seed with some settings changed (e.g. ``input_pool=None``): its
         inputs are read again from the cache and its folds get their own run-store keys (:func:`fold_key`
-        digests the settings). The folds are the same: they depend on the clips and the seed only.
+        digests the settings). The folds are the same unless ``cv`` is overridden (:meth:`splits`).
 
-        Used by: :func:`mer_core.experiments.louro_resolution.resolution_ablation`.
+        Used by: :func:`mer_core.experiments.louro_resolution.resolution_ablation`,
+        :func:`mer_core.experiments.louro_artists.artist_fold_ablation` (the control).
         """
         unknown = sorted(set(overrides) - set(PROFILES[self.profile]))
         if unknown:
